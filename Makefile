@@ -1,0 +1,29 @@
+# One task runner: CI calls these targets as they are.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test sandbox clean
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (set PYTHON=...)")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	@touch $(STAMP)
+
+## Run the bot's main job once (sandbox + SQLite unless .env says otherwise) and print a summary.
+run: $(STAMP)
+	$(BIN)/lapor-bot run --once
+
+## Run the test suite.
+test: $(STAMP)
+	$(BIN)/python -m pytest -q
+
+## Serve the X API sandbox on http://127.0.0.1:8708 until Ctrl-C.
+sandbox: $(STAMP)
+	$(BIN)/lapor-bot sandbox
+
+clean:
+	rm -rf $(VENV) lapor.db lapor.db-wal lapor.db-shm lapor-sandbox.json

@@ -1,0 +1,106 @@
+"""What the CLI prints: the run summary and the complaint listings."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from ingest.store.models import ComplaintRow, GapRow, MentionRow, QuarantineRow, ReplyRow
+from ingest.store.store import Store
+
+
+def summary(store: Store, totals: dict[str, int]) -> str:
+    """Return a short human summary of this run and of the database."""
+    kinds = store.count_by(ComplaintRow.kind)
+    categories = store.count_by(ComplaintRow.category)
+    replies = store.count_by(ReplyRow.status)
+    links = store.count_by(MentionRow.link)
+    quarantined = sum(store.count_by(QuarantineRow.source).values())
+    gaps = store.count_by(GapRow.status)
+    lines = [
+        "== LAPOR! mentions bot: summary ==",
+        "this run: " + ", ".join(f"{value} {name}" for name, value in totals.items()),
+        f"mentions stored: {sum(links.values())} ({_pairs(links)})",
+        f"complaints: {sum(kinds.values())}",
+        f"  by kind: {_pairs(kinds)}",
+        f"  by category: {_pairs(categories)}",
+        f"  acknowledgements: {_pairs(store.count_by(ComplaintRow.acknowledgement))}",
+        f"replies: {_pairs(replies) or 'none'}",
+        f"quarantined payloads: {quarantined}",
+    ]
+    if gaps:
+        lines.append(f"timeline gaps: {_pairs(gaps)}")
+    return "\n".join(lines)
+
+
+def _pairs(counts: dict[str, int]) -> str:
+    return ", ".join(f"{key} {value}" for key, value in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+
+
+def complaint_dict(complaint: ComplaintRow) -> dict[str, Any]:
+    """Return a complaint as plain JSON-ready values."""
+    return {
+        "tracking_number": complaint.tracking_number,
+        "status": complaint.status,
+        "kind": complaint.kind,
+        "category": complaint.category,
+        "language": complaint.language,
+        "author": complaint.author_username,
+        "first_tweet_id": complaint.first_tweet_id,
+        "supporters": complaint.supporters,
+        "mentions": complaint.mentions,
+        "needs_review": complaint.needs_review,
+        "has_personal_data": complaint.has_personal_data,
+        "acknowledgement": complaint.acknowledgement,
+        "created_at": complaint.created_at.isoformat(),
+        "text": complaint.text,
+    }
+
+
+def complaint_table(complaints: list[ComplaintRow]) -> str:
+    """Return complaints as an aligned text table, one line each."""
+    if not complaints:
+        return "no complaints yet"
+    lines = [f"{'TRACKING':<16} {'STATUS':<22} {'KIND':<12} {'CATEGORY':<16} {'ACK':<8} TEXT"]
+    for c in complaints:
+        text = " ".join(c.text.split())
+        text = text if len(text) <= 60 else text[:59] + "…"
+        lines.append(
+            f"{c.tracking_number:<16} {c.status:<22} {c.kind:<12} {c.category:<16} {c.acknowledgement:<8} {text}"
+        )
+    return "\n".join(lines)
+
+
+def complaint_detail(store: Store, complaint: ComplaintRow, as_json: bool) -> str:
+    """Return one complaint with its mentions, replies and events."""
+    assert complaint.id is not None
+    mentions, replies, events = store.complaint_details(complaint.id)
+    data = complaint_dict(complaint)
+    data["mentions_detail"] = [
+        {"tweet_id": m.tweet_id, "author": m.author_username, "link": m.link, "reason": m.link_reason,
+         "created_at": m.created_at.isoformat(), "reasons": json.loads(m.reasons_json), "text": m.text}
+        for m in mentions
+    ]
+    data["replies"] = [
+        {"in_reply_to": r.in_reply_to_tweet_id, "status": r.status, "posted_tweet_id": r.posted_tweet_id,
+         "attempts": r.attempts, "last_error": r.last_error, "text": r.text}
+        for r in replies
+    ]
+    data["events"] = [{"at": e.at.isoformat(), "kind": e.kind, "message": e.message} for e in events]
+    if as_json:
+        return json.dumps(data, ensure_ascii=False, indent=2)
+    return _detail_text(data)
+
+
+def _detail_text(data: dict[str, Any]) -> str:
+    lines = [f"{data['tracking_number']}  {data['status']}  {data['kind']}/{data['category']}"]
+    lines.append(f"author @{data['author']}, {data['mentions']} mentions, {data['supporters']} supporters, "
+                 f"needs review: {'yes' if data['needs_review'] else 'no'}")
+    lines.append(f"text: {data['text']}")
+    lines.append("mentions:")
+    lines += [f"  {m['tweet_id']} @{m['author']} [{m['link']}] {m['reason']}" for m in data["mentions_detail"]]
+    lines.append("replies:")
+    lines += [f"  [{r['status']}] {r['text']}" for r in data["replies"]] or ["  none"]
+    lines.append("events:")
+    lines += [f"  {e['at']} {e['kind']}: {e['message']}" for e in data["events"]]
+    return "\n".join(lines)

@@ -1,0 +1,213 @@
+"""Read and check the bot's settings: the only place that looks at the environment."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+X_DEFAULT_BASE_URL = "https://api.x.com"
+SANDBOX_FOLLOWUP_URL = "http://127.0.0.1:8080/status/{tracking_number}"
+_X_SECRET_NAMES = (
+    "X_BEARER_TOKEN",
+    "X_API_KEY",
+    "X_API_SECRET",
+    "X_ACCESS_TOKEN",
+    "X_ACCESS_TOKEN_SECRET",
+)
+_OAUTH1_NAMES = _X_SECRET_NAMES[1:]
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+# X usernames: 1-15 letters, digits or underscores (X's signup rules).
+_ACCOUNT = re.compile(r"^[A-Za-z0-9_]{1,15}$")
+
+
+class SettingsError(ValueError):
+    """A setting is missing or malformed; the message names it in one line."""
+
+
+@dataclass(frozen=True)
+class XCredentials:
+    """Keys for X; repr never shows them."""
+
+    bearer_token: str | None = field(default=None, repr=False)
+    api_key: str | None = field(default=None, repr=False)
+    api_secret: str | None = field(default=None, repr=False)
+    access_token: str | None = field(default=None, repr=False)
+    access_token_secret: str | None = field(default=None, repr=False)
+
+    @property
+    def has_user_context(self) -> bool:
+        """Return whether all four OAuth 1.0a keys are present (needed to post)."""
+        return all((self.api_key, self.api_secret, self.access_token, self.access_token_secret))
+
+    @property
+    def any(self) -> bool:
+        """Return whether any credential is set."""
+        return bool(self.bearer_token) or any(
+            (self.api_key, self.api_secret, self.access_token, self.access_token_secret)
+        )
+
+    def secrets(self) -> tuple[str, ...]:
+        """Return every non-empty secret, for log redaction."""
+        values = (
+            self.bearer_token,
+            self.api_key,
+            self.api_secret,
+            self.access_token,
+            self.access_token_secret,
+        )
+        return tuple(v for v in values if v)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the bot is configured with; see .env.example for each setting."""
+
+    database_url: str = "sqlite:///lapor.db"
+    account: str = "lapor1708"
+    x_base_url: str | None = None
+    credentials: XCredentials = XCredentials()
+    dry_run: bool = False
+    poll_seconds: int = 60
+    followup_url: str = SANDBOX_FOLLOWUP_URL
+    backfill_hours: float = 6.0
+    sandbox_state: str = "lapor-sandbox.json"
+    log_level: str = "INFO"
+
+    @property
+    def use_embedded_sandbox(self) -> bool:
+        """Return whether to start the in-process X API sandbox (no credentials, no URL)."""
+        return not self.credentials.any and self.x_base_url is None
+
+    @property
+    def api_base_url(self) -> str:
+        """Return the X API base URL the client talks to (the sandbox's is set at start)."""
+        return self.x_base_url or X_DEFAULT_BASE_URL
+
+
+def load_settings(environ: Mapping[str, str]) -> Settings:
+    """Build Settings from an environment mapping; raise SettingsError naming a bad one."""
+    credentials = XCredentials(*(_optional(environ, name) for name in _X_SECRET_NAMES))
+    dry_run = _boolean(environ, "LAPOR_DRY_RUN", False)
+    _check_credentials(credentials, dry_run)
+    x_base_url = _optional(environ, "X_API_BASE_URL")
+    if x_base_url is not None:
+        x_base_url = _http_url("X_API_BASE_URL", x_base_url).rstrip("/")
+    real_x = credentials.any
+    return Settings(
+        database_url=_database_url(environ.get("LAPOR_DATABASE_URL") or "sqlite:///lapor.db"),
+        account=_account(environ.get("LAPOR_ACCOUNT") or "lapor1708"),
+        x_base_url=x_base_url,
+        credentials=credentials,
+        dry_run=dry_run,
+        poll_seconds=int(_number(environ, "LAPOR_POLL_SECONDS", 60, minimum=5, whole=True)),
+        followup_url=_followup_url(environ, required=real_x),
+        backfill_hours=_number(environ, "LAPOR_BACKFILL_HOURS", 6.0, minimum=0),
+        sandbox_state=environ.get("LAPOR_SANDBOX_STATE") or "lapor-sandbox.json",
+        log_level=_log_level(environ.get("LAPOR_LOG_LEVEL") or "INFO"),
+    )
+
+
+def _optional(environ: Mapping[str, str], name: str) -> str | None:
+    value = environ.get(name, "").strip()
+    return value or None
+
+
+def _check_credentials(credentials: XCredentials, dry_run: bool) -> None:
+    if not credentials.any:
+        return
+    given = [name for name in _OAUTH1_NAMES if getattr(credentials, name[2:].lower())]
+    if given and len(given) < len(_OAUTH1_NAMES):
+        missing = next(name for name in _OAUTH1_NAMES if name not in given)
+        raise SettingsError(f"{missing} is missing: OAuth 1.0a needs all four of {', '.join(_OAUTH1_NAMES)}")
+    if not given and not dry_run:
+        raise SettingsError(
+            "X_API_KEY is missing: posting replies needs OAuth 1.0a user context "
+            "(set the four X_API_*/X_ACCESS_* keys, or LAPOR_DRY_RUN=true to read only)"
+        )
+
+
+def _boolean(environ: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = environ.get(name)
+    if raw is None:
+        return default
+    value = raw.strip().lower()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise SettingsError(f"{name} must be true or false, not {raw!r}")
+
+
+def _number(
+    environ: Mapping[str, str], name: str, default: float, *, minimum: float, whole: bool = False
+) -> float:
+    raw = (environ.get(name) or "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw) if whole else float(raw)
+    except ValueError:
+        kind = "a whole number" if whole else "a number"
+        raise SettingsError(f"{name} must be {kind}, not {raw!r}") from None
+    if value != value or value < minimum or value == float("inf"):
+        raise SettingsError(f"{name} must be at least {minimum:g}, not {raw!r}")
+    return value
+
+
+def _http_url(name: str, value: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise SettingsError(f"{name} must be an http(s) URL, not {value!r}")
+    return value
+
+
+def _database_url(value: str) -> str:
+    try:
+        url = make_url(value)
+    except ArgumentError:
+        raise SettingsError(f"LAPOR_DATABASE_URL is not a database URL: {value!r}") from None
+    if url.get_backend_name() not in ("sqlite", "postgresql"):
+        raise SettingsError(
+            f"LAPOR_DATABASE_URL must be a sqlite:/// or postgresql:// URL, not {url.get_backend_name()!r}"
+        )
+    return value
+
+
+def _account(value: str) -> str:
+    value = value.strip().removeprefix("@")
+    if not _ACCOUNT.match(value):
+        raise SettingsError(f"LAPOR_ACCOUNT must be an X username (letters, digits, _), not {value!r}")
+    return value
+
+
+def _followup_url(environ: Mapping[str, str], *, required: bool) -> str:
+    raw = (environ.get("LAPOR_FOLLOWUP_URL") or "").strip()
+    if not raw:
+        if required:
+            raise SettingsError(
+                "LAPOR_FOLLOWUP_URL is missing: replies on X need a public link with {tracking_number}"
+            )
+        return SANDBOX_FOLLOWUP_URL
+    if "{tracking_number}" not in raw:
+        raise SettingsError(f"LAPOR_FOLLOWUP_URL must contain {{tracking_number}}, not {raw!r}")
+    try:
+        filled = raw.format(tracking_number="LPR-2611-00001")
+    except (KeyError, IndexError, ValueError):
+        raise SettingsError(
+            f"LAPOR_FOLLOWUP_URL may hold only the {{tracking_number}} placeholder: {raw!r}"
+        ) from None
+    _http_url("LAPOR_FOLLOWUP_URL", filled)
+    return raw
+
+
+def _log_level(value: str) -> str:
+    level = value.strip().upper()
+    if level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
+        raise SettingsError(f"LAPOR_LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, not {value!r}")
+    return level

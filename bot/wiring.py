@@ -1,0 +1,124 @@
+"""Build the bot from Settings: the store, the X client (real X or the sandbox) and the jobs."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+from bot.settings import Settings
+from ingest.errors import StoreError
+from ingest.poll import MENTIONS, PollConfig, PollReport, poll_once
+from ingest.store.store import Store, open_store
+from ingest.x_client import XClient
+from replies.post import SendReport, send_replies
+from replies.queue import queue_acknowledgements
+
+log = logging.getLogger(__name__)
+# Sent to a server that is not X (the sandbox, or X_API_BASE_URL with no keys): never real keys.
+PLACEHOLDER_KEY = "sandbox-placeholder"
+
+
+def utc_now() -> datetime:
+    """Return the current time, aware, in UTC (the one clock of the bot)."""
+    return datetime.now(timezone.utc)
+
+
+@dataclass
+class Bot:
+    """Everything a running bot holds; `close()` releases it."""
+
+    settings: Settings
+    store: Store
+    x: XClient
+    sandbox: object | None = None
+    totals: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def poll_config(self) -> PollConfig:
+        """Return the poller's configuration."""
+        return PollConfig(account=self.settings.account, backfill_hours=self.settings.backfill_hours)
+
+    def poll(self) -> PollReport | None:
+        """Run the poll job once; report, never raise."""
+        try:
+            report = poll_once(self.x, self.store, utc_now, self.poll_config)
+        except StoreError as exc:
+            log.error("poll skipped: %s", exc)
+            return None
+        except Exception:  # noqa: BLE001 - the scheduler must survive any tick
+            log.exception("poll failed")
+            return None
+        self._count("mentions read", report.counts.stored)
+        self._count("complaints opened", report.counts.complaints)
+        log.info(
+            "poll %s: %d pages, %d new mentions, %d already stored, %d quarantined %s",
+            report.status, report.pages, report.counts.stored, report.counts.already_stored,
+            report.counts.quarantined, report.message,
+        )
+        return report
+
+    def send(self) -> SendReport | None:
+        """Queue acknowledgements for new complaints and post what is due; never raise."""
+        try:
+            account_id = self.store.get_state(f"x.account_id.{self.settings.account.lower()}")
+            if account_id is not None:
+                queue_acknowledgements(
+                    self.store, utc_now, account_id=account_id, followup_url=self.settings.followup_url
+                )
+            report = send_replies(self.x, self.store, utc_now, dry_run=self.settings.dry_run)
+        except StoreError as exc:
+            log.error("send skipped: %s", exc)
+            return None
+        except Exception:  # noqa: BLE001 - the scheduler must survive any tick
+            log.exception("send failed")
+            return None
+        self._count("replies posted", report.posted)
+        if report.posted or report.failed or report.status != "ok":
+            log.info("send %s: %d posted, %d failed %s", report.status, report.posted, report.failed, report.message)
+        return report
+
+    def close(self) -> None:
+        """Stop the sandbox (if any) and release the database."""
+        self.store.close()
+        if self.sandbox is not None:
+            self.sandbox.stop()  # type: ignore[attr-defined]
+
+    def _count(self, name: str, value: int) -> None:
+        self.totals[name] = self.totals.get(name, 0) + value
+
+
+def build_bot(settings: Settings) -> Bot:
+    """Open the store and the X client the settings ask for (the sandbox if no keys)."""
+    sandbox = None
+    base_url = settings.api_base_url
+    credentials = settings.credentials
+    if settings.use_embedded_sandbox:
+        from bot.sandbox import Sandbox
+
+        sandbox = Sandbox(account=settings.account, state_path=settings.sandbox_state).start()
+        base_url = sandbox.url
+        log.info("no X credentials: using the built-in X API sandbox at %s", base_url)
+    elif not credentials.any:
+        log.warning("no X credentials: sending placeholder keys to %s", base_url)
+    real = credentials.any
+    x = XClient(
+        base_url,
+        bearer_token=credentials.bearer_token if real else None,
+        api_key=credentials.api_key if real else PLACEHOLDER_KEY,
+        api_secret=credentials.api_secret if real else PLACEHOLDER_KEY,
+        access_token=credentials.access_token if real else PLACEHOLDER_KEY,
+        access_token_secret=credentials.access_token_secret if real else PLACEHOLDER_KEY,
+    )
+    try:
+        store = open_store(settings.database_url)
+    except StoreError:
+        if sandbox is not None:
+            sandbox.stop()
+        raise
+    return Bot(settings=settings, store=store, x=x, sandbox=sandbox)
+
+
+def cursor_of(bot: Bot) -> str | None:
+    """Return the mentions cursor (for reports)."""
+    return bot.store.get_cursor(MENTIONS)

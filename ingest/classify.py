@@ -1,0 +1,384 @@
+"""Classify a mention by keyword rules: what kind of message it is, and which category.
+
+This is the first, transparent pass: every decision comes with the keywords behind it
+(`Classification.reasons`). The keywords and their weights live in `rules/keywords.toml`,
+which operators may edit; the valid codes come from `rules/kinds.csv` and
+`rules/categories.csv`. A later statistical model can replace `classify` with any function
+of the same signature, `(text, language) -> Classification`.
+
+Kinds are decided in this order, the first that fires wins:
+
+1. spam                  its score reaches `spam_threshold`;
+2. lainnya               an operator reply, news or "cek DM" marker fires, with no problem;
+3. apresiasi             thanks or praise outweighs any question or suggestion, no problem
+                         word matched (strong praise: no more than a weak one), and the
+                         text does not ask for something in a category ("mohon dipangkas,
+                         terima kasih" is a request, not thanks);
+4. permintaan_informasi  a question word or "?" fires, and the problem score stays low;
+5. aspirasi              a suggestion fires, and the problem score stays low;
+6. pengaduan             problem words fire, or a category fires together with a request;
+7. lainnya               nothing fired (chit-chat, greetings, very short texts).
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+import tomllib
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+
+RULES_DIR = Path(__file__).parent / "rules"
+KEYWORDS_FILE = RULES_DIR / "keywords.toml"
+CATEGORIES_FILE = RULES_DIR / "categories.csv"
+KINDS_FILE = RULES_DIR / "kinds.csv"
+
+NO_CATEGORY = "lainnya"
+KINDS_WITH_CATEGORY = frozenset({"pengaduan", "aspirasi"})
+SIGNAL_KINDS = ("spam", "lainnya", "apresiasi", "permintaan_informasi", "aspirasi", "pengaduan")
+REQUEST = "permohonan"  # the [signals.permohonan] table: "tolong", "mohon", "minta"…
+
+_URL = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
+_MENTION = re.compile(r"(?<!\w)@\w+")
+_MASK = re.compile(r"\[(?:NIK|TELEPON|EMAIL|NOMOR)\]", re.IGNORECASE)
+_REPEATED_LETTER = re.compile(r"([^\W\d_])\1+")
+_REDUPLICATION = re.compile(r"\b([^\W\d_]{2,})2(?=\s|$)")  # "anak2" → "anak anak"
+_NOT_WORD = re.compile(r"[\W_]+")
+
+
+@dataclass(frozen=True)
+class Keyword:
+    """One operator-written keyword and its weight; `tokens` is its folded form."""
+
+    phrase: str
+    weight: float
+    tokens: tuple[str, ...] = ()
+
+    @property
+    def length(self) -> tuple[int, int]:
+        """Sort key: a keyword of more words, then of more letters, is the longer one."""
+        return len(self.tokens), len(self.phrase)
+
+
+@dataclass(frozen=True)
+class KeywordTable:
+    """The keywords of one kind, category or signal, matched on whole words."""
+
+    code: str
+    keywords: tuple[Keyword, ...]
+    by_first_word: dict[str, tuple[int, ...]] = field(default_factory=dict, hash=False)
+    wildcard_first: tuple[int, ...] = ()  # keywords whose first word starts or ends with "*"
+
+    def matches(self, words: tuple[str, ...]) -> tuple[Keyword, ...]:
+        """Return the keywords found in folded `words`, each once; a longer phrase wins."""
+        seen: dict[int, Keyword] = {}
+        position = 0
+        while position < len(words):
+            candidates = self.by_first_word.get(words[position], ()) + self.wildcard_first
+            found = [i for i in candidates if _matches_at(self.keywords[i].tokens, words, position)]
+            if not found:
+                position += 1
+                continue
+            best = max(found, key=lambda i: self.keywords[i].length)
+            seen.setdefault(best, self.keywords[best])
+            position += len(self.keywords[best].tokens)
+        return tuple(seen.values())
+
+
+def _matches_at(tokens: tuple[str, ...], words: tuple[str, ...], position: int) -> bool:
+    """Tell whether a keyword's tokens match `words` from `position` on."""
+    if position + len(tokens) > len(words):
+        return False
+    return all(_token_matches(t, w) for t, w in zip(tokens, words[position:]))
+
+
+def _token_matches(token: str, word: str) -> bool:
+    if not token.startswith("*") and not token.endswith("*"):
+        return token == word
+    core = token.strip("*")
+    if token.startswith("*") and token.endswith("*"):
+        return core in word
+    return word.startswith(core) if token.endswith("*") else word.endswith(core)
+
+
+def _table(code: str, keywords: tuple[Keyword, ...]) -> KeywordTable:
+    """Index keywords by their first word so a text is scanned once per table."""
+    by_first: dict[str, list[int]] = {}
+    wildcard: list[int] = []
+    for index, keyword in enumerate(keywords):
+        first = keyword.tokens[0]
+        if "*" in first:
+            wildcard.append(index)
+        else:
+            by_first.setdefault(first, []).append(index)
+    index_map = {word: tuple(indexes) for word, indexes in by_first.items()}
+    return KeywordTable(code, keywords, index_map, tuple(wildcard))
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The thresholds of `[settings]` in keywords.toml."""
+
+    kind_threshold: float = 2.0
+    spam_threshold: float = 3.0
+    question_mark_weight: float = 1.0
+    shortener_weight: float = 2.0
+    category_threshold: float = 2.0
+    category_strong: float = 4.0
+
+
+@dataclass(frozen=True)
+class Rules:
+    """A parsed, validated keyword table."""
+
+    kinds: tuple[KeywordTable, ...]
+    categories: tuple[KeywordTable, ...]
+    signals: tuple[KeywordTable, ...]
+    settings: Settings
+    shortener_hosts: frozenset[str]
+    kind_codes: frozenset[str]
+    category_codes: frozenset[str]
+
+    def kind_table(self, code: str) -> KeywordTable:
+        """Return the table for kind `code` (empty when keywords.toml has none)."""
+        return next((t for t in self.kinds if t.code == code), _table(code, ()))
+
+    def signal_table(self, code: str) -> KeywordTable:
+        """Return the table for signal `code` (empty when keywords.toml has none)."""
+        return next((t for t in self.signals if t.code == code), _table(code, ()))
+
+
+@dataclass(frozen=True)
+class CategoryGuess:
+    """The best-matching category of a text, whatever its kind."""
+
+    category: str
+    confidence: float
+    reasons: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Classification:
+    """What a mention is (a kinds.csv code) and what it is about (a categories.csv code)."""
+
+    kind: str
+    category: str
+    kind_confidence: float
+    category_confidence: float
+    reasons: tuple[str, ...]
+
+
+def normalise_text(text: str) -> str:
+    """Fold a text for matching: NFKC, casefold, no URLs, mentions or punctuation, "aaa" → "a"."""
+    text = unicodedata.normalize("NFKC", text).casefold()
+    text = _MENTION.sub(" ", _URL.sub(" ", text))
+    text = _MASK.sub(" ", text)
+    text = _REDUPLICATION.sub(r"\1 \1", _NOT_WORD.sub(" ", text))
+    text = _REPEATED_LETTER.sub(r"\1", text)
+    return " ".join(text.split())
+
+
+def load_rules(path: Path | None = None) -> Rules:
+    """Parse and validate keywords.toml; raise ValueError naming the bad entry and file."""
+    path = path or KEYWORDS_FILE
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as error:
+        raise ValueError(f"{path}: not valid TOML: {error}") from error
+    known = {"settings", "shorteners", "kinds", "categories", "signals"}
+    if unknown := sorted(set(data) - known):
+        raise ValueError(f"{path}: unknown section [{unknown[0]}]; expected one of {sorted(known)}")
+    kind_codes = _codes(KINDS_FILE)
+    category_codes = _codes(CATEGORIES_FILE)
+    return Rules(
+        kinds=_tables(data.get("kinds", {}), "kinds", kind_codes, KINDS_FILE, path),
+        categories=_tables(
+            data.get("categories", {}), "categories", category_codes, CATEGORIES_FILE, path
+        ),
+        signals=_tables(data.get("signals", {}), "signals", frozenset({REQUEST}), None, path),
+        settings=_settings(data.get("settings", {}), path),
+        shortener_hosts=_hosts(data.get("shorteners", {}), path),
+        kind_codes=kind_codes,
+        category_codes=category_codes,
+    )
+
+
+def _codes(csv_path: Path) -> frozenset[str]:
+    with csv_path.open(encoding="utf-8", newline="") as handle:
+        return frozenset(row["code"] for row in csv.DictReader(handle))
+
+
+def _tables(
+    section: object, name: str, codes: frozenset[str], codes_file: Path | None, path: Path
+) -> tuple[KeywordTable, ...]:
+    """Build the keyword tables of one section, checking each code against its CSV."""
+    if not isinstance(section, dict):
+        raise ValueError(f"{path}: [{name}] must be a table of tables")
+    tables = []
+    for code, entries in section.items():
+        if code not in codes:
+            where = f"a code in {codes_file.name}" if codes_file else f"one of {sorted(codes)}"
+            raise ValueError(f"{path}: [{name}.{code}]: {code!r} is not {where}")
+        if not isinstance(entries, dict):
+            raise ValueError(f"{path}: [{name}.{code}] must map keywords to weights")
+        keywords = tuple(_keyword(phrase, weight, f"[{name}.{code}]", path)
+                         for phrase, weight in entries.items())
+        tables.append(_table(code, keywords))
+    return tuple(tables)
+
+
+def _keyword(phrase: str, weight: object, where: str, path: Path) -> Keyword:
+    if isinstance(weight, bool) or not isinstance(weight, (int, float)) or weight <= 0:
+        raise ValueError(f"{path}: {where} {phrase!r}: weight must be a positive number")
+    tokens = _keyword_tokens(phrase)
+    if not tokens or not any(t.strip("*") for t in tokens):
+        raise ValueError(f"{path}: {where} {phrase!r}: keyword has no letters or digits")
+    return Keyword(phrase, float(weight), tokens)
+
+
+def _keyword_tokens(phrase: str) -> tuple[str, ...]:
+    """Fold a keyword like a text, keeping a leading or trailing "*" as a wildcard."""
+    stripped = phrase.strip()
+    tokens = normalise_text(stripped.replace("*", " ")).split()
+    if tokens and stripped.startswith("*"):
+        tokens[0] = "*" + tokens[0]
+    if tokens and stripped.endswith("*"):
+        tokens[-1] = tokens[-1] + "*"
+    return tuple(tokens)
+
+
+def _hosts(section: object, path: Path) -> frozenset[str]:
+    hosts = section.get("hosts", []) if isinstance(section, dict) else None
+    if not isinstance(hosts, list) or not all(isinstance(h, str) for h in hosts):
+        raise ValueError(f"{path}: [shorteners] hosts must be a list of host names")
+    return frozenset(h.casefold() for h in hosts)
+
+
+def _settings(section: object, path: Path) -> Settings:
+    if not isinstance(section, dict):
+        raise ValueError(f"{path}: [settings] must be a table")
+    defaults = Settings()
+    for key, value in section.items():
+        if not hasattr(defaults, key):
+            raise ValueError(f"{path}: [settings] {key!r} is not a known setting")
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+            raise ValueError(f"{path}: [settings] {key!r} must be a non-negative number")
+    return Settings(**{key: float(value) for key, value in section.items()})
+
+
+DEFAULT_RULES = load_rules()
+
+
+def classify(text: str, language: str = "id", rules: Rules = DEFAULT_RULES) -> Classification:
+    """Return the kind and category of a mention, with the keywords that decided them."""
+    words = tuple(normalise_text(text).split())
+    topic = _categorise_words(words, rules)
+    kind, kind_confidence, kind_reasons = _decide_kind(text, words, topic, rules)
+    if kind in KINDS_WITH_CATEGORY:
+        category, category_confidence, category_reasons = (
+            topic.category, topic.confidence, topic.reasons
+        )
+    else:
+        category, category_confidence = NO_CATEGORY, 0.0
+        category_reasons = (f"category={NO_CATEGORY}: kind {kind} takes no category",)
+    reasons = kind_reasons + category_reasons
+    if language not in ("id", "en"):
+        kind_confidence, category_confidence = kind_confidence / 2, category_confidence / 2
+        reasons += (f"language={language}: rules are written for id and en; confidence halved",)
+    return Classification(
+        kind, category, round(kind_confidence, 3), round(category_confidence, 3), reasons
+    )
+
+
+def categorise(text: str, rules: Rules = DEFAULT_RULES) -> CategoryGuess:
+    """Return the category whose keywords weigh most in `text`, whatever the message kind."""
+    return _categorise_words(tuple(normalise_text(text).split()), rules)
+
+
+def _categorise_words(words: tuple[str, ...], rules: Rules) -> CategoryGuess:
+    matched = [(t, t.matches(words)) for t in rules.categories]
+    scored = [(_score(found), i, t, found) for i, (t, found) in enumerate(matched) if found]
+    if not scored:
+        return CategoryGuess(NO_CATEGORY, 0.0, (f"category={NO_CATEGORY}: no keyword matched",))
+    best_score, _, best, found = max(scored, key=lambda s: (s[0], -s[1]))
+    if best_score < rules.settings.category_threshold:
+        reason = f"category={NO_CATEGORY}: best ({best.code}, {best_score:g}) below threshold"
+        return CategoryGuess(NO_CATEGORY, 0.0, (reason,))
+    share = best_score / sum(score for score, *_ in scored)
+    damping = min(1.0, best_score / rules.settings.category_strong)
+    reason = f"category={best.code}: matched {_quoted(found)}"
+    return CategoryGuess(best.code, round(share * damping, 3), (reason,))
+
+
+def _decide_kind(
+    text: str, words: tuple[str, ...], topic: CategoryGuess, rules: Rules
+) -> tuple[str, float, tuple[str, ...]]:
+    """Walk the kind order of the module docstring; return (kind, confidence, reasons)."""
+    hits = _kind_evidence(text, words, rules)
+    scores = {code: _score(found) for code, found in hits.items()}
+    threshold = rules.settings.kind_threshold
+    problem = scores["pengaduan"]
+    calm = problem < threshold
+    rivals = max(scores["permintaan_informasi"], scores["aspirasi"])
+    request = rules.signal_table(REQUEST).matches(words)
+    requested = bool(request) and topic.category != NO_CATEGORY
+    praised = _praise_wins(scores["apresiasi"], problem, rivals, threshold)
+    fired = [
+        ("spam", scores["spam"] >= rules.settings.spam_threshold),
+        ("lainnya", scores["lainnya"] >= threshold and calm),
+        ("apresiasi", praised and not requested),
+        ("permintaan_informasi", scores["permintaan_informasi"] >= threshold and calm),
+        ("aspirasi", scores["aspirasi"] >= threshold and problem < 2 * threshold),
+        ("pengaduan", not calm),
+    ]
+    for kind, fires in fired:
+        if fires:
+            reason = f"kind={kind}: matched {_quoted(hits[kind])}"
+            return kind, _kind_confidence(kind, scores, threshold), (reason,)
+    if requested:
+        reason = f"kind=pengaduan: a request ({_quoted(request)}) about {topic.category}"
+        return "pengaduan", min(0.6, topic.confidence), (reason,)
+    return "lainnya", 0.5 if words else 0.9, ("kind=lainnya: no kind rule fired",)
+
+
+def _praise_wins(praise: float, problem: float, rivals: float, threshold: float) -> bool:
+    """Thanks win with no problem word at all, strong praise also over one weak problem word."""
+    if praise < threshold or praise <= rivals:
+        return False
+    return problem == 0 or (praise > threshold and problem < threshold)
+
+
+def _kind_evidence(
+    text: str, words: tuple[str, ...], rules: Rules
+) -> dict[str, tuple[Keyword, ...]]:
+    """Return the keywords found for each kind, plus "?" and shortened links."""
+    hits = {code: rules.kind_table(code).matches(words) for code in SIGNAL_KINDS}
+    urls = _URL.findall(text)
+    if "?" in _URL.sub(" ", text):
+        hits["permintaan_informasi"] += (Keyword("?", rules.settings.question_mark_weight),)
+    hosts = {_host(url) for url in urls} & rules.shortener_hosts
+    if hosts:
+        link = Keyword(f"link {min(hosts)}", rules.settings.shortener_weight)
+        hits["spam"] += (link,)
+    return hits
+
+
+def _host(url: str) -> str:
+    host = re.sub(r"^(?:https?://)?(?:www\.)?", "", url.casefold())
+    return host.split("/")[0]
+
+
+def _kind_confidence(kind: str, scores: dict[str, float], threshold: float) -> float:
+    """Share of the winning kind's score among all kind scores, damped near the threshold."""
+    total = sum(scores.values())
+    share = scores[kind] / total if total else 0.0
+    return share * min(1.0, scores[kind] / (2 * threshold))
+
+
+def _score(found: tuple[Keyword, ...]) -> float:
+    return sum(keyword.weight for keyword in found)
+
+
+def _quoted(found: tuple[Keyword, ...]) -> str:
+    return ", ".join(f'"{keyword.phrase}"' for keyword in found)

@@ -1,0 +1,69 @@
+"""Decide how a new mention relates to what is stored: a first pass of deduplication.
+
+Pure: the store gathers `KnownFacts` for a mention, this module decides.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from ingest.mention import Mention
+
+_NOISE = re.compile(r"@\w+|https?://\S+|[^\w\s]")
+
+COMPLAINT_KINDS = frozenset({"pengaduan", "aspirasi"})
+
+
+@dataclass(frozen=True)
+class KnownFacts:
+    """What the store knows that bears on one mention (complaint ids, or None)."""
+
+    edited_complaint: int | None = None  # the complaint an earlier version of this post opened
+    edited_known: bool = False  # an earlier version is stored (complaint or not)
+    retweeted_complaint: int | None = None
+    quoted_complaint: int | None = None
+    thread_complaint: int | None = None  # the author's own complaint in this conversation
+    repeated_complaint: int | None = None  # the author's complaint with the same text
+
+
+@dataclass(frozen=True)
+class Link:
+    """How a mention is filed: `kind` names the relation, `complaint_id` its complaint."""
+
+    kind: str  # new | same_tweet | support | continuation | repeat | own | retweet | not_complaint
+    reason: str
+    complaint_id: int | None = None
+
+    @property
+    def opens_complaint(self) -> bool:
+        """Return whether this mention becomes a complaint of its own."""
+        return self.kind == "new"
+
+
+def decide_link(mention: Mention, facts: KnownFacts, kind: str, account_id: str) -> Link:
+    """Return how `mention`, triaged as `kind`, is filed against what is known."""
+    if mention.author_id == account_id:
+        return Link("own", "posted by the bot's own account")
+    if facts.edited_known:
+        return Link("same_tweet", f"new version of edited post {mention.original_id}", facts.edited_complaint)
+    if mention.retweet_of:
+        if facts.retweeted_complaint is not None:
+            return Link("support", f"retweet of complaint tweet {mention.retweet_of}", facts.retweeted_complaint)
+        return Link("retweet", f"retweet of {mention.retweet_of}, which is not a complaint")
+    if facts.quoted_complaint is not None and kind not in COMPLAINT_KINDS:
+        return Link("support", f"quote of complaint tweet {mention.quote_of} with no new problem", facts.quoted_complaint)
+    if facts.thread_complaint is not None and mention.in_reply_to_user_id == mention.author_id:
+        return Link("continuation", "the author continues their own complaint thread", facts.thread_complaint)
+    if facts.repeated_complaint is not None:
+        return Link("repeat", "the author restates one of their complaints word for word", facts.repeated_complaint)
+    if kind in COMPLAINT_KINDS:
+        return Link("new", f"classified as {kind}")
+    return Link("not_complaint", f"classified as {kind}")
+
+
+def fingerprint(text: str) -> str:
+    """Return text reduced for exact-repeat checks: no handles, links, punctuation or case."""
+    folded = unicodedata.normalize("NFKC", text).casefold()
+    return " ".join(_NOISE.sub(" ", folded).split())

@@ -1,0 +1,126 @@
+"""Find and mask personal data in a mention: NIK/KK numbers, mobile numbers, e-mails, accounts.
+
+The patterns follow the masking rules of the project's labelled data (shared/data/README.md,
+"Personal data"), so the bot masks what the data was masked for:
+
+- "nik":   16 digits in four groups of four (spaces, dots or dashes between), any run of
+           14–21 digits (NIK/KK with a digit missing or doubled, card numbers, 18-digit NOP),
+           and an NOP written in its dotted groups (35.78.110.001.002.0030.0);
+- "phone": Indonesian mobile numbers, 08…, +62 8… or 62 8…, 9–14 digits in the 08… form,
+           with spaces, dots or dashes allowed;
+- "email": e-mail addresses;
+- "nomor": other 10–13-digit numbers (customer, student, BPJS card and bank account numbers),
+           optionally in groups of three or more digits joined by dashes ("131-000-7252-937";
+           not by spaces, which would join a list of years into one number).
+
+Not flagged: our tracking numbers ("LPR-2611-00042"), dates, times, money amounts
+("Rp 150.000.000") and RT/RW numbers, and digits inside URLs.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Literal
+
+PersonalDataKind = Literal["nik", "phone", "email", "nomor"]
+
+MASKS: dict[str, str] = {
+    "nik": "[NIK]",
+    "phone": "[TELEPON]",
+    "email": "[EMAIL]",
+    "nomor": "[NOMOR]",
+}
+
+# A number must not continue a longer token: no digit, letter-dash ("LPR-2611") or decimal
+# point ("1.500.000") right before it, and no digit right after it.
+_START = r"(?<![\d])(?<![\w][-./])"
+_END = r"(?![\d])(?![-./]\d)"
+
+_URL = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
+_EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
+_NIK_GROUPED = re.compile(_START + r"\d{4}([ .-])\d{4}\1\d{4}\1\d{4}" + _END)
+_NIK_RUN = re.compile(r"(?<!\d)\d{14,21}(?!\d)")
+# An 18-digit tax-object number (NOP PBB) written in its official groups 2.2.3.3.3.4.1.
+_NOP = re.compile(_START + r"\d{2}([.-])\d{2}\1\d{3}\1\d{3}\1\d{3}\1\d{4}\1\d" + _END)
+_PHONE = re.compile(_START + r"(?:\+62|62|0)[ .-]?8\d(?:[ .-]?\d){6,12}" + _END)
+_NOMOR = re.compile(_START + r"\d{3,}(?: ?- ?\d{3,})*" + _END)
+
+_PHONE_DIGITS = range(9, 15)
+_NOMOR_DIGITS = range(10, 14)
+
+
+@dataclass(frozen=True)
+class PersonalDataSpan:
+    """One piece of personal data: what it is and where it sits (`text[start:end]`)."""
+
+    kind: PersonalDataKind
+    start: int
+    end: int
+
+
+def find_personal_data(text: str) -> tuple[PersonalDataSpan, ...]:
+    """Return the personal data in `text`, in order, without overlaps."""
+    urls = [(m.start(), m.end()) for m in _URL.finditer(text)]
+    found: list[PersonalDataSpan] = []
+    # Most specific first: a 16-digit run is a NIK before it could be an account number.
+    for spans in (_emails(text), _niks(text), _phones(text), _nomors(text)):
+        for span in spans:
+            if not _overlaps(span, urls) and not _overlaps(span, found):
+                found.append(span)
+    return tuple(sorted(found, key=lambda s: s.start))
+
+
+def mask_personal_data(text: str, spans: tuple[PersonalDataSpan, ...]) -> str:
+    """Return `text` with each span replaced by its mask ("[NIK]", "[TELEPON]"…)."""
+    pieces: list[str] = []
+    cursor = 0
+    for span in sorted(spans, key=lambda s: s.start):
+        if span.start < cursor:
+            continue  # overlapping span: the earlier one already covers it
+        pieces.append(text[cursor : span.start])
+        pieces.append(MASKS[span.kind])
+        cursor = span.end
+    pieces.append(text[cursor:])
+    return "".join(pieces)
+
+
+def _emails(text: str) -> list[PersonalDataSpan]:
+    return [PersonalDataSpan("email", m.start(), m.end()) for m in _EMAIL.finditer(text)]
+
+
+def _niks(text: str) -> list[PersonalDataSpan]:
+    matches = [*_NIK_GROUPED.finditer(text), *_NIK_RUN.finditer(text)]
+    matches += _NOP.finditer(text)
+    return [PersonalDataSpan("nik", m.start(), m.end()) for m in matches]
+
+
+def _phones(text: str) -> list[PersonalDataSpan]:
+    spans = []
+    for match in _PHONE.finditer(text):
+        digits = _digit_count(match.group())
+        local = digits - 1 if match.group().lstrip("+").startswith("62") else digits
+        if local in _PHONE_DIGITS:
+            spans.append(PersonalDataSpan("phone", match.start(), match.end()))
+    return spans
+
+
+def _nomors(text: str) -> list[PersonalDataSpan]:
+    return [
+        PersonalDataSpan("nomor", m.start(), m.end())
+        for m in _NOMOR.finditer(text)
+        if _digit_count(m.group()) in _NOMOR_DIGITS
+    ]
+
+
+def _digit_count(value: str) -> int:
+    return sum(ch.isdigit() for ch in value)
+
+
+def _overlaps(span: PersonalDataSpan, others: Iterable[PersonalDataSpan | tuple[int, int]]) -> bool:
+    for other in others:
+        start, end = (other.start, other.end) if isinstance(other, PersonalDataSpan) else other
+        if span.start < end and start < span.end:
+            return True
+    return False

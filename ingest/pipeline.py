@@ -1,0 +1,121 @@
+"""Store a run of fetched tweets: normalise, triage, link and save each, oldest first."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+
+from ingest.errors import NormaliseError
+from ingest.link import decide_link
+from ingest.mention import Mention
+from ingest.normalise import Includes, normalise_tweet
+from ingest.store.batch import MentionBatch
+from ingest.store.store import Store
+from ingest.triage import triage_mention
+
+log = logging.getLogger(__name__)
+# Rows written per transaction: small enough to keep locks short, large enough to be quick.
+CHUNK = 100
+
+
+@dataclass
+class IngestCounts:
+    """What one run of tweets did to the store."""
+
+    received: int = 0
+    stored: int = 0
+    already_stored: int = 0
+    quarantined: int = 0
+    complaints: int = 0
+    links: dict[str, int] = field(default_factory=dict)
+
+    def add(self, other: IngestCounts) -> None:
+        """Add another run's counts to these."""
+        self.received += other.received
+        self.stored += other.stored
+        self.already_stored += other.already_stored
+        self.quarantined += other.quarantined
+        self.complaints += other.complaints
+        for kind, count in other.links.items():
+            self.links[kind] = self.links.get(kind, 0) + count
+
+
+@dataclass(frozen=True)
+class Fetched:
+    """One tweet payload and the includes of the page it came on."""
+
+    raw: Any
+    includes: Includes
+
+
+def ingest_tweets(
+    store: Store,
+    fetched: Sequence[Fetched],
+    *,
+    account_id: str,
+    source: str,
+    now: datetime,
+    answer_from: datetime | None,
+) -> IngestCounts:
+    """Store every tweet in `fetched` (given oldest first), once; quarantine the unreadable."""
+    counts = IngestCounts(received=len(fetched))
+    for start in range(0, len(fetched), CHUNK):
+        chunk = fetched[start : start + CHUNK]
+        with store.session() as session:
+            batch = MentionBatch(session, now)
+            for item in chunk:
+                _ingest_one(batch, item, counts, account_id=account_id, source=source, answer_from=answer_from)
+    return counts
+
+
+def _ingest_one(
+    batch: MentionBatch,
+    item: Fetched,
+    counts: IngestCounts,
+    *,
+    account_id: str,
+    source: str,
+    answer_from: datetime | None,
+) -> None:
+    try:
+        mention = normalise_tweet(item.raw, item.includes)
+    except NormaliseError as exc:
+        counts.quarantined += batch.quarantine(item.raw, str(exc), source)
+        log.warning("quarantined a %s payload: %s", source, exc)
+        return
+    if batch.has_mention(mention.tweet_id):
+        counts.already_stored += 1
+        return
+    try:
+        with batch.session.begin_nested():
+            _save(batch, mention, item.raw, counts, account_id, answer_from)
+    except IntegrityError:
+        # Another worker stored the same tweet between our check and our insert.
+        counts.already_stored += 1
+    except SQLAlchemyError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - one bad mention must not stop the poll
+        log.exception("could not process tweet %s", mention.tweet_id)
+        counts.quarantined += batch.quarantine(item.raw, f"could not process: {type(exc).__name__}: {exc}", source)
+
+
+def _save(
+    batch: MentionBatch,
+    mention: Mention,
+    raw: Any,
+    counts: IngestCounts,
+    account_id: str,
+    answer_from: datetime | None,
+) -> None:
+    triage = triage_mention(mention)
+    link = decide_link(mention, batch.facts_for(mention), triage.kind, account_id)
+    answerable = answer_from is None or mention.created_at >= answer_from
+    batch.save(mention, raw, link, triage, answerable)
+    counts.stored += 1
+    counts.complaints += link.opens_complaint
+    counts.links[link.kind] = counts.links.get(link.kind, 0) + 1

@@ -1,0 +1,222 @@
+"""The poll job: read new mentions from X, store them, move the cursor, mend gaps.
+
+Follows the X API v2 mentions timeline rules: `since_id` is exclusive and stays fixed while
+`next_token` is followed; only the 800 newest mentions are reachable, so an older cursor
+leaves a gap that recent search (7 days) can fill.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from ingest.errors import XAuthError, XError
+from ingest.normalise import Includes
+from ingest.pauses import clear_failures, handle_x_failure, paused_until
+from ingest.pipeline import Fetched, IngestCounts, ingest_tweets
+from ingest.store.store import Store
+from ingest.x_client import Account, Page
+
+log = logging.getLogger(__name__)
+MENTIONS = "mentions"
+SEARCH_REACH = timedelta(days=7)
+# X snowflake ids carry their creation time: milliseconds since this epoch, shifted 22 bits.
+TWITTER_EPOCH_MS = 1288834974657
+
+
+class XReader(Protocol):
+    """The part of the X client the poller uses."""
+
+    def fetch_account(self, username: str) -> Account: ...
+    def fetch_mentions_page(
+        self, user_id: str, *, since_id: str | None = ..., pagination_token: str | None = ...
+    ) -> Page: ...
+    def fetch_search_page(
+        self, query: str, *, since_id: str | None = ..., until_id: str | None = ..., next_token: str | None = ...
+    ) -> Page: ...
+
+
+@dataclass(frozen=True)
+class PollConfig:
+    """How the poller reads: the account, the first start's window, X's reach."""
+
+    account: str
+    backfill_hours: float = 6.0
+    reach_limit: int = 800  # X lists at most the 800 newest mentions
+    max_pages: int = 20
+
+
+@dataclass
+class PollReport:
+    """What one poll did."""
+
+    status: str = "ok"
+    message: str = ""
+    pages: int = 0
+    since_id: str | None = None
+    newest_id: str | None = None
+    gaps_opened: int = 0
+    gaps_backfilled: int = 0
+    counts: IngestCounts = field(default_factory=IngestCounts)
+
+
+def poll_once(
+    x: XReader,
+    store: Store,
+    clock: Callable[[], datetime],
+    config: PollConfig,
+    jitter: Callable[[], float] = random.random,
+) -> PollReport:
+    """Run one poll: never raises for X's failures, pauses instead and reports them."""
+    now = clock()
+    report = PollReport()
+    until = paused_until(store, MENTIONS, now)
+    if until is not None:
+        report.status, report.message = "paused", f"mentions paused until {until:%H:%M:%S} UTC"
+        return report
+    try:
+        account_id = resolve_account(x, store, config.account, now)
+        _read_timeline(x, store, now, config, account_id, report)
+        _backfill_gaps(x, store, now, config, account_id, report)
+    except XError as exc:
+        report.status, report.message = handle_x_failure(store, MENTIONS, exc, now, jitter())
+        level = logging.ERROR if report.status in ("usage_capped", "auth_error") else logging.WARNING
+        log.log(level, "poll: %s", report.message)
+        store.record_event(f"poll_{report.status}", report.message, now, level=logging.getLevelName(level).lower())
+        return report
+    clear_failures(store, MENTIONS, now)
+    return report
+
+
+def resolve_account(x: XReader, store: Store, username: str, now: datetime) -> str:
+    """Return the account's id: asked of X once, then kept in the database."""
+    key = f"x.account_id.{username.lower()}"
+    cached = store.get_state(key)
+    if cached:
+        return cached
+    account = x.fetch_account(username)
+    if account.username.lower() != username.lower():
+        raise XAuthError(f"the X credentials belong to @{account.username}, not LAPOR_ACCOUNT=@{username}")
+    store.set_state(key, account.id, now)
+    log.info("account @%s has id %s", account.username, account.id)
+    return account.id
+
+
+def _read_timeline(
+    x: XReader, store: Store, now: datetime, config: PollConfig, account_id: str, report: PollReport
+) -> None:
+    since_id = store.get_cursor(MENTIONS)
+    report.since_id = since_id
+    first_start = since_id is None
+    answer_from = now - timedelta(hours=config.backfill_hours) if first_start else None
+    pages: list[Page] = []
+    token: str | None = None
+    try:
+        while True:
+            page = x.fetch_mentions_page(account_id, since_id=since_id, pagination_token=token)
+            pages.append(page)
+            _note_partial_errors(store, page, now)
+            token = page.next_token
+            if token is None or len(pages) >= config.max_pages:
+                break
+    finally:
+        # Whatever was fetched is stored, even when a later page failed: nothing read is lost.
+        report.pages = len(pages)
+        report.counts.add(
+            ingest_tweets(
+                store, _oldest_first(pages), account_id=account_id, source="mentions",
+                now=now, answer_from=answer_from,
+            )
+        )
+    _advance(store, now, config, pages, since_id, token, report)
+
+
+def _advance(
+    store: Store,
+    now: datetime,
+    config: PollConfig,
+    pages: list[Page],
+    since_id: str | None,
+    token: str | None,
+    report: PollReport,
+) -> None:
+    ids = [int(t["id"]) for p in pages for t in p.tweets if isinstance(t, dict) and str(t.get("id", "")).isdigit()]
+    if not ids:
+        return
+    newest, oldest = max(ids), min(ids)
+    store.set_cursor(MENTIONS, str(newest), now)
+    report.newest_id = str(newest)
+    if since_id is not None and (len(ids) >= config.reach_limit or token is not None):
+        missing = estimate_missing(int(since_id), oldest, newest, len(ids))
+        store.open_gap(since_id, str(oldest), missing, now)
+        report.gaps_opened += 1
+        message = (
+            f"mentions between {since_id} and {oldest} are beyond X's reach of the timeline "
+            f"(about {missing} may be missing): backfilling from recent search"
+        )
+        log.warning("poll: %s", message)
+        store.record_event("gap_opened", message, now, level="warning")
+
+
+def _backfill_gaps(
+    x: XReader, store: Store, now: datetime, config: PollConfig, account_id: str, report: PollReport
+) -> None:
+    query = f"@{config.account} -from:{config.account}"
+    for gap in store.open_gaps():
+        assert gap.id is not None
+        if snowflake_time(int(gap.until_id)) < now - SEARCH_REACH:
+            store.close_gap(gap.id, "expired", 0, now)
+            store.record_event("gap_expired", f"gap {gap.id} is older than recent search reaches", now, level="warning")
+            continue
+        pages: list[Page] = []
+        token: str | None = None
+        while len(pages) < config.max_pages:
+            page = x.fetch_search_page(query, since_id=gap.since_id, until_id=gap.until_id, next_token=token)
+            pages.append(page)
+            token = page.next_token
+            if token is None:
+                break
+        counts = ingest_tweets(
+            store, _oldest_first(pages), account_id=account_id, source="search", now=now, answer_from=None
+        )
+        report.counts.add(counts)
+        store.close_gap(gap.id, "backfilled", counts.stored, now)
+        report.gaps_backfilled += 1
+        store.record_event("gap_backfilled", f"gap {gap.id}: {counts.stored} mentions recovered", now)
+
+
+def _oldest_first(pages: list[Page]) -> list[Fetched]:
+    """Return every tweet of the pages, oldest first, each with its page's includes."""
+    fetched = []
+    for page in reversed(pages):
+        includes = Includes.from_payload(page.includes)
+        fetched.extend(Fetched(raw, includes) for raw in reversed(page.tweets))
+    return fetched
+
+
+def _note_partial_errors(store: Store, page: Page, now: datetime) -> None:
+    if page.errors:
+        details = "; ".join(str(e.get("detail") if isinstance(e, dict) else e)[:200] for e in page.errors[:5])
+        store.record_event("partial_errors", f"{len(page.errors)} partial errors: {details}", now)
+
+
+def snowflake_time(tweet_id: int) -> datetime:
+    """Return when an X id was minted (ids carry their creation time)."""
+    from datetime import timezone
+
+    return datetime.fromtimestamp(((tweet_id >> 22) + TWITTER_EPOCH_MS) / 1000, tz=timezone.utc)
+
+
+def estimate_missing(since_id: int, oldest: int, newest: int, seen: int) -> int:
+    """Estimate how many mentions fell between since_id and oldest, at the rate just seen."""
+    span_seen = (newest >> 22) - (oldest >> 22)
+    span_gap = (oldest >> 22) - (since_id >> 22)
+    if span_gap <= 0:
+        return 0
+    if span_seen <= 0:
+        return seen
+    return max(1, round(seen * span_gap / span_seen))

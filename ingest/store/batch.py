@@ -1,0 +1,173 @@
+"""Write one batch of mentions inside a single transaction."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from ingest.link import KnownFacts, Link, fingerprint
+from ingest.mention import Mention
+from ingest.store.models import ComplaintRow, MentionRow, QuarantineRow
+from ingest.store.store import add_event, next_tracking_number, to_json
+from ingest.triage import Triage
+
+
+class MentionBatch:
+    """Looks up and saves mentions in one open session."""
+
+    def __init__(self, session: Session, now: datetime) -> None:
+        self.session = session
+        self.now = now
+
+    def has_mention(self, tweet_id: str) -> bool:
+        """Return whether the tweet is stored already."""
+        return self.session.get(MentionRow, tweet_id) is not None
+
+    def facts_for(self, mention: Mention) -> KnownFacts:
+        """Gather what the store knows about a mention's edits, targets and thread."""
+        earlier = self._first(
+            select(MentionRow).where(
+                MentionRow.original_id == mention.original_id, MentionRow.tweet_id != mention.tweet_id
+            )
+        )
+        return KnownFacts(
+            edited_complaint=earlier.complaint_id if earlier else None,
+            edited_known=earlier is not None,
+            retweeted_complaint=self._complaint_of(mention.retweet_of),
+            quoted_complaint=self._complaint_of(mention.quote_of),
+            thread_complaint=self._thread_complaint(mention),
+            repeated_complaint=self._repeated_complaint(mention),
+        )
+
+    def save(self, mention: Mention, raw: Any, link: Link, triage: Triage, answerable: bool) -> MentionRow:
+        """Store the mention and apply its link (a new complaint, support, continuation…)."""
+        complaint_id = link.complaint_id
+        if link.opens_complaint:
+            complaint_id = self._open_complaint(mention, triage)
+        elif complaint_id is not None:
+            self._update_complaint(complaint_id, mention, link)
+        row = MentionRow(
+            tweet_id=mention.tweet_id,
+            author_id=mention.author_id,
+            author_username=mention.author_username,
+            text=mention.text,
+            created_at=mention.created_at,
+            x_lang=mention.lang,
+            language=triage.language,
+            conversation_id=mention.conversation_id,
+            in_reply_to_user_id=mention.in_reply_to_user_id,
+            original_id=mention.original_id,
+            referenced_json=to_json([[ref.type, ref.id] for ref in mention.referenced]),
+            link=link.kind,
+            link_reason=link.reason,
+            complaint_id=complaint_id,
+            kind=triage.kind,
+            category=triage.category,
+            kind_confidence=triage.kind_confidence,
+            category_confidence=triage.category_confidence,
+            reasons_json=to_json(list(triage.reasons)),
+            has_personal_data=triage.has_personal_data,
+            answerable=answerable,
+            raw_json=to_json(raw),
+            fetched_at=self.now,
+        )
+        self.session.add(row)
+        add_event(
+            self.session, f"mention_{link.kind}", f"{link.reason}; {'; '.join(triage.reasons)}",
+            self.now, tweet_id=mention.tweet_id, complaint_id=complaint_id,
+        )
+        return row
+
+    def quarantine(self, raw: Any, reason: str, source: str) -> bool:
+        """Keep an unreadable payload with the reason; False if it was quarantined before."""
+        text = to_json(raw)
+        digest = hashlib.sha256(text.encode("ascii")).hexdigest()
+        exists = self._first(select(QuarantineRow).where(QuarantineRow.raw_sha256 == digest))
+        if exists:
+            return False
+        tweet_id = raw.get("id") if isinstance(raw, dict) else None
+        self.session.add(
+            QuarantineRow(
+                raw_sha256=digest,
+                tweet_id=str(tweet_id)[:64] if isinstance(tweet_id, str | int) else None,
+                source=source,
+                reason=reason,
+                raw_json=text,
+                created_at=self.now,
+            )
+        )
+        add_event(self.session, "quarantined", reason, self.now, level="warning")
+        return True
+
+    def _first(self, query: Any) -> Any:
+        return self.session.exec(query.limit(1)).first()
+
+    def _complaint_of(self, tweet_id: str | None) -> int | None:
+        if tweet_id is None:
+            return None
+        row = self.session.get(MentionRow, tweet_id)
+        return row.complaint_id if row else None
+
+    def _thread_complaint(self, mention: Mention) -> int | None:
+        if mention.conversation_id is None:
+            return None
+        complaint = self._first(
+            select(ComplaintRow)
+            .where(
+                ComplaintRow.author_id == mention.author_id,
+                ComplaintRow.conversation_id == mention.conversation_id,
+            )
+            .order_by(col(ComplaintRow.id).desc())
+        )
+        return complaint.id if complaint else None
+
+    def _repeated_complaint(self, mention: Mention) -> int | None:
+        wanted = fingerprint(mention.text)
+        complaints = self.session.exec(select(ComplaintRow).where(ComplaintRow.author_id == mention.author_id))
+        return next((c.id for c in complaints if fingerprint(c.text) == wanted), None)
+
+    def _open_complaint(self, mention: Mention, triage: Triage) -> int:
+        complaint = ComplaintRow(
+            tracking_number=next_tracking_number(self.session, mention.created_at),
+            first_tweet_id=mention.tweet_id,
+            author_id=mention.author_id,
+            author_username=mention.author_username,
+            conversation_id=mention.conversation_id,
+            text=mention.text,
+            kind=triage.kind,
+            category=triage.category,
+            language=triage.language,
+            needs_review=triage.needs_review,
+            has_personal_data=triage.has_personal_data,
+            acknowledgement="pending",
+            acknowledgement_reason="",
+            created_at=mention.created_at,
+            updated_at=self.now,
+        )
+        self.session.add(complaint)
+        self.session.flush()
+        assert complaint.id is not None
+        add_event(
+            self.session, "complaint_opened", f"{complaint.tracking_number}: {triage.kind}/{triage.category}",
+            self.now, tweet_id=mention.tweet_id, complaint_id=complaint.id,
+        )
+        return complaint.id
+
+    def _update_complaint(self, complaint_id: int, mention: Mention, link: Link) -> None:
+        complaint = self.session.get(ComplaintRow, complaint_id)
+        if complaint is None:
+            return
+        if link.kind == "support":
+            complaint.supporters += 1
+        elif link.kind == "same_tweet":
+            complaint.text = mention.text
+        elif link.kind == "repeat":
+            add_event(self.session, "complaint_repeated", f"restated in tweet {mention.tweet_id}", self.now,
+                      tweet_id=mention.tweet_id, complaint_id=complaint_id)
+        elif link.kind == "continuation":
+            complaint.text = f"{complaint.text}\n\n{mention.text}"
+        complaint.mentions += 1
+        complaint.updated_at = self.now

@@ -1,0 +1,158 @@
+"""The database tables (SQLModel). Schema changes go through migrations/ (Alembic)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Column, Text
+from sqlmodel import Field, SQLModel
+
+ID = 20  # X ids are 64-bit integers: at most 20 decimal digits.
+
+
+class MentionRow(SQLModel, table=True):
+    """Every post that mentioned the account, stored once, with its raw JSON."""
+
+    __tablename__ = "mention"
+
+    tweet_id: str = Field(primary_key=True, max_length=ID)
+    author_id: str = Field(index=True, max_length=ID)
+    author_username: str | None = Field(default=None, max_length=64)
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    created_at: datetime = Field(index=True)
+    x_lang: str | None = Field(default=None, max_length=16)
+    language: str = Field(max_length=8)
+    conversation_id: str | None = Field(default=None, index=True, max_length=ID)
+    in_reply_to_user_id: str | None = Field(default=None, max_length=ID)
+    original_id: str = Field(index=True, max_length=ID)
+    referenced_json: str = Field(sa_column=Column(Text, nullable=False))
+    link: str = Field(max_length=24)
+    link_reason: str = Field(sa_column=Column(Text, nullable=False))
+    complaint_id: int | None = Field(default=None, foreign_key="complaint.id", index=True)
+    kind: str = Field(max_length=32)
+    category: str = Field(max_length=32)
+    kind_confidence: float = 0.0
+    category_confidence: float = 0.0
+    reasons_json: str = Field(sa_column=Column(Text, nullable=False))
+    has_personal_data: bool = False
+    answerable: bool = True
+    raw_json: str = Field(sa_column=Column(Text, nullable=False))
+    fetched_at: datetime
+
+
+class ComplaintRow(SQLModel, table=True):
+    """One problem reported by a citizen, with its tracking number."""
+
+    __tablename__ = "complaint"
+
+    id: int | None = Field(default=None, primary_key=True)
+    tracking_number: str = Field(unique=True, max_length=24)
+    first_tweet_id: str = Field(unique=True, max_length=ID)
+    author_id: str = Field(index=True, max_length=ID)
+    author_username: str | None = Field(default=None, max_length=64)
+    conversation_id: str | None = Field(default=None, index=True, max_length=ID)
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    kind: str = Field(max_length=32)
+    category: str = Field(max_length=32)
+    language: str = Field(max_length=8)
+    status: str = Field(default="awaiting_verification", max_length=32)
+    needs_review: bool = False
+    has_personal_data: bool = False
+    supporters: int = 0
+    mentions: int = 1
+    acknowledgement: str = Field(max_length=16)  # pending | queued | skipped | posted | failed | dry_run
+    acknowledgement_reason: str = Field(sa_column=Column(Text, nullable=False))
+    created_at: datetime = Field(index=True)
+    updated_at: datetime
+
+
+class ReplyRow(SQLModel, table=True):
+    """The outbox: at most one reply per tweet, ever (unique in_reply_to_tweet_id)."""
+
+    __tablename__ = "reply"
+
+    id: int | None = Field(default=None, primary_key=True)
+    in_reply_to_tweet_id: str = Field(unique=True, max_length=ID)
+    complaint_id: int | None = Field(default=None, foreign_key="complaint.id", index=True)
+    purpose: str = Field(max_length=32)
+    language: str = Field(max_length=8)
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    exclude_user_ids_json: str = Field(sa_column=Column(Text, nullable=False))
+    status: str = Field(index=True, max_length=16)  # queued | sending | posted | failed | dry_run
+    attempts: int = 0
+    last_error: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    posted_tweet_id: str | None = Field(default=None, max_length=ID)
+    next_attempt_at: datetime
+    created_at: datetime
+    updated_at: datetime
+
+
+class QuarantineRow(SQLModel, table=True):
+    """A payload that could not be normalised, kept with the reason (nothing is dropped)."""
+
+    __tablename__ = "quarantine"
+
+    id: int | None = Field(default=None, primary_key=True)
+    raw_sha256: str = Field(unique=True, max_length=64)
+    tweet_id: str | None = Field(default=None, max_length=64)
+    source: str = Field(max_length=16)
+    reason: str = Field(sa_column=Column(Text, nullable=False))
+    raw_json: str = Field(sa_column=Column(Text, nullable=False))
+    created_at: datetime
+
+
+class CursorRow(SQLModel, table=True):
+    """Where a timeline was last read up to (the since_id of the next poll)."""
+
+    __tablename__ = "cursor"
+
+    name: str = Field(primary_key=True, max_length=32)
+    since_id: str = Field(max_length=ID)
+    updated_at: datetime
+
+
+class GapRow(SQLModel, table=True):
+    """Mentions X no longer lists: between since_id and the oldest id a poll reached."""
+
+    __tablename__ = "gap"
+
+    id: int | None = Field(default=None, primary_key=True)
+    since_id: str = Field(max_length=ID)
+    until_id: str = Field(max_length=ID)
+    estimated_missing: int = 0
+    status: str = Field(default="open", max_length=16)  # open | backfilled | expired
+    recovered: int = 0
+    detected_at: datetime
+    closed_at: datetime | None = None
+
+
+class EventRow(SQLModel, table=True):
+    """What the bot decided or met, and why: the audit trail of automation."""
+
+    __tablename__ = "event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(index=True)
+    kind: str = Field(index=True, max_length=32)
+    level: str = Field(default="info", max_length=8)
+    tweet_id: str | None = Field(default=None, index=True, max_length=ID)
+    complaint_id: int | None = Field(default=None, index=True)
+    message: str = Field(sa_column=Column(Text, nullable=False))
+
+
+class StateRow(SQLModel, table=True):
+    """Small facts the bot keeps between runs (account id, rate-limit pauses, failures)."""
+
+    __tablename__ = "bot_state"
+
+    key: str = Field(primary_key=True, max_length=64)
+    value: str = Field(sa_column=Column(Text, nullable=False))
+    updated_at: datetime
+
+
+class TrackingCounterRow(SQLModel, table=True):
+    """The last tracking-number sequence used in each month."""
+
+    __tablename__ = "tracking_counter"
+    period: str = Field(primary_key=True, max_length=8)
+    last: int = 0

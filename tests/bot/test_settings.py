@@ -1,0 +1,75 @@
+"""Settings: defaults, validation, and one clear line naming a bad setting."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.settings import SettingsError, load_settings
+
+OAUTH = {"X_API_KEY": "key1", "X_API_SECRET": "sec1", "X_ACCESS_TOKEN": "tok1", "X_ACCESS_TOKEN_SECRET": "ts1"}
+REAL = {**OAUTH, "LAPOR_FOLLOWUP_URL": "https://lapor.example.go.id/status/{tracking_number}"}
+
+
+def test_defaults_run_on_sqlite_and_the_sandbox():
+    settings = load_settings({})
+    assert settings.database_url == "sqlite:///lapor.db"
+    assert settings.account == "lapor1708"
+    assert settings.poll_seconds == 60 and settings.backfill_hours == 6.0
+    assert settings.use_embedded_sandbox and not settings.dry_run
+
+
+def test_real_credentials_turn_the_sandbox_off_and_keep_keys_out_of_repr():
+    settings = load_settings(REAL)
+    assert not settings.use_embedded_sandbox
+    assert settings.api_base_url == "https://api.x.com"
+    assert "key1" not in repr(settings) and "tok1" not in repr(settings)
+    assert set(settings.credentials.secrets()) == {"key1", "sec1", "tok1", "ts1"}
+
+
+def test_base_url_without_credentials_talks_to_that_server():
+    settings = load_settings({"X_API_BASE_URL": "http://127.0.0.1:9999/"})
+    assert not settings.use_embedded_sandbox and settings.api_base_url == "http://127.0.0.1:9999"
+
+
+def test_postgresql_url_is_accepted():
+    url = "postgresql+psycopg://lapor:pw@db.internal/lapor"
+    assert load_settings({"LAPOR_DATABASE_URL": url}).database_url == url
+
+
+@pytest.mark.parametrize(
+    ("environ", "named"),
+    [
+        ({"LAPOR_POLL_SECONDS": "soon"}, "LAPOR_POLL_SECONDS"),
+        ({"LAPOR_POLL_SECONDS": "1"}, "LAPOR_POLL_SECONDS"),
+        ({"LAPOR_BACKFILL_HOURS": "-3"}, "LAPOR_BACKFILL_HOURS"),
+        ({"LAPOR_BACKFILL_HOURS": "nan"}, "LAPOR_BACKFILL_HOURS"),
+        ({"LAPOR_DRY_RUN": "maybe"}, "LAPOR_DRY_RUN"),
+        ({"LAPOR_DATABASE_URL": "not a url"}, "LAPOR_DATABASE_URL"),
+        ({"LAPOR_DATABASE_URL": "mysql://x/y"}, "LAPOR_DATABASE_URL"),
+        ({"LAPOR_ACCOUNT": "lapor 1708!"}, "LAPOR_ACCOUNT"),
+        ({"X_API_BASE_URL": "ftp://example"}, "X_API_BASE_URL"),
+        ({"LAPOR_FOLLOWUP_URL": "https://x.example/status"}, "LAPOR_FOLLOWUP_URL"),
+        ({"LAPOR_FOLLOWUP_URL": "https://x.example/{tracking_number}/{other}"}, "LAPOR_FOLLOWUP_URL"),
+        ({"LAPOR_FOLLOWUP_URL": "status/{tracking_number}"}, "LAPOR_FOLLOWUP_URL"),
+        ({**OAUTH}, "LAPOR_FOLLOWUP_URL"),
+        ({"X_API_KEY": "k", "LAPOR_FOLLOWUP_URL": "https://a.example/{tracking_number}"}, "X_API_SECRET"),
+        ({"X_BEARER_TOKEN": "b", "LAPOR_FOLLOWUP_URL": "https://a.example/{tracking_number}"}, "X_API_KEY"),
+        ({"LAPOR_LOG_LEVEL": "LOUD"}, "LAPOR_LOG_LEVEL"),
+    ],
+)
+def test_a_bad_or_missing_setting_is_named_in_one_line(environ, named):
+    with pytest.raises(SettingsError) as caught:
+        load_settings(environ)
+    message = str(caught.value)
+    assert message.startswith(named) and "\n" not in message
+
+
+def test_bearer_only_is_allowed_for_a_read_only_dry_run():
+    settings = load_settings(
+        {"X_BEARER_TOKEN": "b" * 10, "LAPOR_DRY_RUN": "true", "LAPOR_FOLLOWUP_URL": "https://a.example/{tracking_number}"}
+    )
+    assert settings.dry_run and not settings.credentials.has_user_context
+
+
+def test_account_may_be_written_with_an_at_sign():
+    assert load_settings({"LAPOR_ACCOUNT": "@lapor1708"}).account == "lapor1708"
