@@ -31,6 +31,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     setup_logging(settings.log_level, settings.credentials.secrets())
     try:
         return int(args.handler(settings, args) or 0)
+    except SettingsError as exc:
+        print(f"lapor-bot: configuration error: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
     except StoreError as exc:
         print(f"lapor-bot: database error: {exc}", file=sys.stderr)
         return EXIT_RUNTIME

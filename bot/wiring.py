@@ -5,14 +5,18 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from typing import TYPE_CHECKING
 
-from bot.settings import Settings
+from bot.settings import Settings, SettingsError
 from ingest.errors import StoreError
-from ingest.poll import MENTIONS, PollConfig, PollReport, poll_once
+from ingest.poll import PollConfig, PollReport, poll_once
 from ingest.store.store import Store, open_store
 from ingest.x_client import XClient
 from replies.post import SendReport, send_replies
 from replies.queue import queue_acknowledgements
+
+if TYPE_CHECKING:
+    from bot.sandbox import Sandbox
 
 log = logging.getLogger(__name__)
 # Sent to a server that is not X (the sandbox, or X_API_BASE_URL with no keys): never real keys.
@@ -31,7 +35,7 @@ class Bot:
     settings: Settings
     store: Store
     x: XClient
-    sandbox: object | None = None
+    sandbox: Sandbox | None = None
     totals: dict[str, int] = field(default_factory=dict)
 
     @property
@@ -52,9 +56,9 @@ class Bot:
         self._count("mentions read", report.counts.stored)
         self._count("complaints opened", report.counts.complaints)
         log.info(
-            "poll %s: %d pages, %d new mentions, %d already stored, %d quarantined %s",
+            "poll %s: %d pages, %d new mentions, %d already stored, %d quarantined%s",
             report.status, report.pages, report.counts.stored, report.counts.already_stored,
-            report.counts.quarantined, report.message,
+            report.counts.quarantined, f" ({report.message})" if report.message else "",
         )
         return report
 
@@ -75,14 +79,17 @@ class Bot:
             return None
         self._count("replies posted", report.posted)
         if report.posted or report.failed or report.status != "ok":
-            log.info("send %s: %d posted, %d failed %s", report.status, report.posted, report.failed, report.message)
+            log.info(
+                "send %s: %d posted, %d failed%s", report.status, report.posted, report.failed,
+                f" ({report.message})" if report.message else "",
+            )
         return report
 
     def close(self) -> None:
         """Stop the sandbox (if any) and release the database."""
         self.store.close()
         if self.sandbox is not None:
-            self.sandbox.stop()  # type: ignore[attr-defined]
+            self.sandbox.stop()
 
     def _count(self, name: str, value: int) -> None:
         self.totals[name] = self.totals.get(name, 0) + value
@@ -96,7 +103,10 @@ def build_bot(settings: Settings) -> Bot:
     if settings.use_embedded_sandbox:
         from bot.sandbox import Sandbox
 
-        sandbox = Sandbox(account=settings.account, state_path=settings.sandbox_state).start()
+        try:
+            sandbox = Sandbox(account=settings.account, state_path=settings.sandbox_state).start()
+        except (ValueError, OSError) as exc:
+            raise SettingsError(f"LAPOR_SANDBOX_STATE cannot be used: {exc}") from None
         base_url = sandbox.url
         log.info("no X credentials: using the built-in X API sandbox at %s", base_url)
     elif not credentials.any:
@@ -117,8 +127,3 @@ def build_bot(settings: Settings) -> Bot:
             sandbox.stop()
         raise
     return Bot(settings=settings, store=store, x=x, sandbox=sandbox)
-
-
-def cursor_of(bot: Bot) -> str | None:
-    """Return the mentions cursor (for reports)."""
-    return bot.store.get_cursor(MENTIONS)

@@ -18,6 +18,10 @@ Kinds are decided in this order, the first that fires wins:
 5. aspirasi              a suggestion fires, and the problem score stays low;
 6. pengaduan             problem words fire, or a category fires together with a request;
 7. lainnya               nothing fired (chit-chat, greetings, very short texts).
+
+A category keyword alone does not make a complaint: people name buses, trains and schools in
+chit-chat too. On the labelled dev tweets, "any category keyword means pengaduan" lowered kind
+accuracy from 0.75 to 0.62 (benchmarks/evaluate_rules.py).
 """
 
 from __future__ import annotations

@@ -95,6 +95,8 @@ def _ingest_one(
         with batch.session.begin_nested():
             _save(batch, mention, item.raw, counts, account_id, answer_from)
     except IntegrityError:
+        if not batch.has_mention(mention.tweet_id):
+            raise  # a conflict elsewhere (e.g. a tracking number): fail the tick, keep the cursor
         # Another worker stored the same tweet between our check and our insert.
         counts.already_stored += 1
     except SQLAlchemyError:

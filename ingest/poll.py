@@ -11,7 +11,7 @@ import logging
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from typing import Protocol
 
 from ingest.errors import XAuthError, XError
@@ -206,8 +206,6 @@ def _note_partial_errors(store: Store, page: Page, now: datetime) -> None:
 
 def snowflake_time(tweet_id: int) -> datetime:
     """Return when an X id was minted (ids carry their creation time)."""
-    from datetime import timezone
-
     return datetime.fromtimestamp(((tweet_id >> 22) + TWITTER_EPOCH_MS) / 1000, tz=timezone.utc)
 
 

@@ -137,19 +137,10 @@ class Store:
             elif int(since_id) > int(row.since_id):
                 row.since_id, row.updated_at = since_id, now
 
-    def record_event(
-        self,
-        kind: str,
-        message: str,
-        now: datetime,
-        *,
-        level: str = "info",
-        tweet_id: str | None = None,
-        complaint_id: int | None = None,
-    ) -> None:
-        """Append one line to the event log."""
+    def record_event(self, kind: str, message: str, now: datetime, **details: Any) -> None:
+        """Append one line to the event log (details: level, tweet_id, complaint_id)."""
         with self.session() as session:
-            add_event(session, kind, message, now, level=level, tweet_id=tweet_id, complaint_id=complaint_id)
+            add_event(session, kind, message, now, **details)
 
     # --- gaps ----------------------------------------------------------------------------
     def open_gap(self, since_id: str, until_id: str, estimated: int, now: datetime) -> GapRow:

@@ -142,6 +142,13 @@ def test_settings_come_from_a_dotenv_file(tmp_path):
     assert result.returncode == 2 and "LAPOR_BACKFILL_HOURS" in result.stderr
 
 
+def test_a_corrupt_sandbox_state_file_is_one_clear_error(tmp_path):
+    (tmp_path / "lapor-sandbox.json").write_text('{"tweets": [')
+    result = run_cli(["run", "--once"], tmp_path, project_env({}))
+    assert result.returncode == 2 and "LAPOR_SANDBOX_STATE" in result.stderr
+    assert result.stderr.count("\n") == 1
+
+
 def test_an_unusable_database_is_one_clear_error(tmp_path):
     result = run_cli(["run", "--once"], tmp_path, project_env({"LAPOR_DATABASE_URL": "sqlite:///missing/dir/l.db"}))
     assert result.returncode == 1 and "database error" in result.stderr and "Traceback" not in result.stderr
