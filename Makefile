@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test sandbox clean
+.PHONY: run test lint sandbox clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (set PYTHON=...)")'
@@ -20,6 +20,14 @@ run: $(STAMP)
 ## Run the test suite.
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
+
+## Lint everything and type-check the pure core.
+lint: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/ruff check bot ingest replies tests benchmarks
+	$(BIN)/mypy ingest/mention.py ingest/normalise.py ingest/link.py ingest/triage.py ingest/classify.py \
+		ingest/language.py ingest/personal_data.py ingest/tracking.py ingest/backoff.py \
+		replies/compose.py replies/policy.py
 
 ## Serve the X API sandbox on http://127.0.0.1:8708 until Ctrl-C.
 sandbox: $(STAMP)

@@ -41,7 +41,7 @@ def open_store(url: str, *, lock_timeout: float = 15.0) -> Store:
     engine = _engine(url, lock_timeout)
     try:
         migrate.upgrade(engine)
-    except (OperationalError, DBAPIError) as exc:
+    except DBAPIError as exc:
         engine.dispose()
         raise StoreUnavailable(f"cannot open the database {_safe_url(url)}: {_reason(exc)}") from None
     return Store(engine)
@@ -50,7 +50,12 @@ def open_store(url: str, *, lock_timeout: float = 15.0) -> Store:
 def _engine(url: str, lock_timeout: float) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
-        return create_engine(url, pool_pre_ping=True)
+        try:
+            return create_engine(url, pool_pre_ping=True)
+        except ImportError as exc:
+            raise StoreUnavailable(
+                f"no driver for {_safe_url(url)} ({exc.name}): install it, e.g. pip install '.[postgres]'"
+            ) from None
     database = parsed.database or ""
     if database and database != ":memory:" and not Path(database).parent.exists():
         raise StoreUnavailable(f"cannot open the database {url}: folder {Path(database).parent} does not exist")
