@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from bot.settings import Settings, SettingsError
 from ingest.errors import StoreError
-from ingest.poll import PollConfig, PollReport, poll_once
+from ingest.poll import PollConfig, PollReport, known_account_id, poll_once
 from ingest.store.store import Store, open_store
 from ingest.x_client import XClient
 from replies.post import SendReport, send_replies
@@ -19,6 +20,7 @@ if TYPE_CHECKING:
     from bot.sandbox import Sandbox
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 # Sent to a server that is not X (the sandbox, or X_API_BASE_URL with no keys): never real keys.
 PLACEHOLDER_KEY = "sandbox-placeholder"
 
@@ -45,45 +47,46 @@ class Bot:
 
     def poll(self) -> PollReport | None:
         """Run the poll job once; report, never raise."""
-        try:
-            report = poll_once(self.x, self.store, utc_now, self.poll_config)
-        except StoreError as exc:
-            log.error("poll skipped: %s", exc)
-            return None
-        except Exception:  # noqa: BLE001 - the scheduler must survive any tick
-            log.exception("poll failed")
+        report = self._guarded("poll", lambda: poll_once(self.x, self.store, utc_now, self.poll_config))
+        if report is None:
             return None
         self._count("mentions read", report.counts.stored)
         self._count("complaints opened", report.counts.complaints)
         log.info(
             "poll %s: %d pages, %d new mentions, %d already stored, %d quarantined%s",
             report.status, report.pages, report.counts.stored, report.counts.already_stored,
-            report.counts.quarantined, f" ({report.message})" if report.message else "",
+            report.counts.quarantined, _detail(report.message),
         )
         return report
 
     def send(self) -> SendReport | None:
         """Queue acknowledgements for new complaints and post what is due; never raise."""
-        try:
-            account_id = self.store.get_state(f"x.account_id.{self.settings.account.lower()}")
-            if account_id is not None:
-                queue_acknowledgements(
-                    self.store, utc_now, account_id=account_id, followup_url=self.settings.followup_url
-                )
-            report = send_replies(self.x, self.store, utc_now, dry_run=self.settings.dry_run)
-        except StoreError as exc:
-            log.error("send skipped: %s", exc)
-            return None
-        except Exception:  # noqa: BLE001 - the scheduler must survive any tick
-            log.exception("send failed")
+        report = self._guarded("send", self._queue_and_send)
+        if report is None:
             return None
         self._count("replies posted", report.posted)
         if report.posted or report.failed or report.status != "ok":
             log.info(
-                "send %s: %d posted, %d failed%s", report.status, report.posted, report.failed,
-                f" ({report.message})" if report.message else "",
+                "send %s: %d posted, %d failed%s",
+                report.status, report.posted, report.failed, _detail(report.message),
             )
         return report
+
+    def _queue_and_send(self) -> SendReport:
+        account_id = known_account_id(self.store, self.settings.account)
+        if account_id is not None:
+            queue_acknowledgements(self.store, utc_now, account_id=account_id, followup_url=self.settings.followup_url)
+        return send_replies(self.x, self.store, utc_now, dry_run=self.settings.dry_run)
+
+    def _guarded(self, name: str, job: Callable[[], T]) -> T | None:
+        """Run one tick of a job; a failure is logged and the scheduler lives on."""
+        try:
+            return job()
+        except StoreError as exc:
+            log.error("%s skipped: %s", name, exc)
+        except Exception:  # noqa: BLE001 - the scheduler must survive any tick
+            log.exception("%s failed", name)
+        return None
 
     def close(self) -> None:
         """Stop the sandbox (if any) and release the database."""
@@ -93,6 +96,10 @@ class Bot:
 
     def _count(self, name: str, value: int) -> None:
         self.totals[name] = self.totals.get(name, 0) + value
+
+
+def _detail(message: str) -> str:
+    return f" ({message})" if message else ""
 
 
 def build_bot(settings: Settings) -> Bot:

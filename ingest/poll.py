@@ -92,9 +92,18 @@ def poll_once(
     return report
 
 
+def known_account_id(store: Store, username: str) -> str | None:
+    """Return the account's id if a poll has resolved it already."""
+    return store.get_state(_account_key(username))
+
+
+def _account_key(username: str) -> str:
+    return f"x.account_id.{username.lower()}"
+
+
 def resolve_account(x: XReader, store: Store, username: str, now: datetime) -> str:
     """Return the account's id: asked of X once, then kept in the database."""
-    key = f"x.account_id.{username.lower()}"
+    key = _account_key(username)
     cached = store.get_state(key)
     if cached:
         return cached
