@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 import tempfile
 from pathlib import Path
 
@@ -21,12 +22,17 @@ def alembic_config() -> Config:
     return config
 
 
-def upgrade(engine: Engine) -> None:
-    """Bring the database schema to the newest revision."""
+def _on(engine: Engine, action: Callable[[Config], None]) -> None:
+    """Run an Alembic command over one transaction on `engine`."""
     config = alembic_config()
     with engine.begin() as connection:
         config.attributes["connection"] = connection
-        command.upgrade(config, "head")
+        action(config)
+
+
+def upgrade(engine: Engine) -> None:
+    """Bring the database schema to the newest revision."""
+    _on(engine, lambda config: command.upgrade(config, "head"))
 
 
 def new_revision(message: str) -> None:
@@ -34,10 +40,7 @@ def new_revision(message: str) -> None:
     with tempfile.TemporaryDirectory() as folder:
         engine = create_engine(f"sqlite:///{Path(folder) / 'schema.db'}")
         upgrade(engine)
-        config = alembic_config()
-        with engine.begin() as connection:
-            config.attributes["connection"] = connection
-            command.revision(config, message=message, autogenerate=True)
+        _on(engine, lambda config: command.revision(config, message=message, autogenerate=True))
         engine.dispose()
 
 
