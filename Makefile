@@ -27,7 +27,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check bot ingest replies tests benchmarks
 	$(BIN)/mypy ingest/mention.py ingest/normalise.py ingest/link.py ingest/triage.py ingest/classify.py \
 		ingest/language.py ingest/personal_data.py ingest/tracking.py ingest/backoff.py \
-		replies/compose.py replies/policy.py
+		replies/compose.py replies/policy.py replies/optout.py replies/followup.py replies/templates.py
 
 ## Serve the X API sandbox on http://127.0.0.1:8708 until Ctrl-C.
 sandbox: $(STAMP)

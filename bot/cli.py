@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 from dotenv import load_dotenv
 
-from bot import report
+from bot import reply_commands, report
 from bot.logs import setup_logging
 from bot.settings import Settings, SettingsError, load_settings
 from ingest.errors import StoreError
@@ -64,6 +64,8 @@ def _parser() -> argparse.ArgumentParser:
     show.add_argument("tracking_number")
     show.add_argument("--json", action="store_true")
     show.set_defaults(handler=_complaints_show)
+    reply_commands.add_status_command(actions)
+    reply_commands.add_commands(commands)
     return parser
 
 
@@ -78,7 +80,7 @@ def _run(settings: Settings, args: argparse.Namespace) -> int:
             bot.send()
         else:
             run_until_stopped(bot)
-        print(report.summary(bot.store, bot.totals))
+        print(report.summary(bot.store, bot.totals, settings.prices))
     finally:
         bot.close()
     return 0

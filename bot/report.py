@@ -5,11 +5,15 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ingest.store.models import ComplaintRow, GapRow, MentionRow, QuarantineRow, ReplyRow
+from sqlmodel import col, select
+
+from bot.settings import Prices
+from ingest.store.models import ComplaintRow, GapRow, MentionRow, OptOutRow, QuarantineRow, ReplyRow, UsageRow
 from ingest.store.store import Store
+from replies.post import STOP_KEY
 
 
-def summary(store: Store, totals: dict[str, int]) -> str:
+def summary(store: Store, totals: dict[str, int], prices: Prices | None = None) -> str:
     """Return a short human summary of this run and of the database."""
     kinds = store.count_by(ComplaintRow.kind)
     categories = store.count_by(ComplaintRow.category)
@@ -30,7 +34,25 @@ def summary(store: Store, totals: dict[str, int]) -> str:
     ]
     if gaps:
         lines.append(f"timeline gaps: {_pairs(gaps)}")
+    lines.append(f"replies by purpose: {_pairs(store.count_by(ReplyRow.purpose)) or 'none'}")
+    stopped = store.get_state(STOP_KEY)
+    if stopped:
+        lines.append(f"POSTING STOPPED by an operator: {stopped} (lapor-bot replies resume)")
+    opted_out = sum(store.count_by(OptOutRow.author_id).values())
+    if opted_out:
+        lines.append(f"opted out of automated replies: {opted_out}")
+    if prices is not None:
+        lines.append(_spend_today(store, prices))
     return "\n".join(lines)
+
+
+def _spend_today(store: Store, prices: Prices) -> str:
+    today = store.read(lambda s: s.exec(select(UsageRow).order_by(col(UsageRow.day).desc()).limit(1)).first())
+    if today is None:
+        return "X API use: none recorded"
+    cost = prices.spend(today.reads, today.posts, today.posts_with_link)
+    return (f"X API use on {today.day} (UTC): {today.reads} posts read, {today.posts} posts, "
+            f"{today.posts_with_link} with a link: about {cost:.2f} USD")
 
 
 def _pairs(counts: dict[str, int]) -> str:
@@ -82,7 +104,8 @@ def complaint_detail(store: Store, complaint: ComplaintRow, as_json: bool) -> st
         for m in mentions
     ]
     data["replies"] = [
-        {"in_reply_to": r.in_reply_to_tweet_id, "status": r.status, "posted_tweet_id": r.posted_tweet_id,
+        {"in_reply_to": r.in_reply_to_tweet_id, "purpose": r.purpose, "status": r.status,
+         "posted_tweet_id": r.posted_tweet_id,
          "attempts": r.attempts, "last_error": r.last_error, "text": r.text}
         for r in replies
     ]
@@ -100,7 +123,7 @@ def _detail_text(data: dict[str, Any]) -> str:
     lines.append("mentions:")
     lines += [f"  {m['tweet_id']} @{m['author']} [{m['link']}] {m['reason']}" for m in data["mentions_detail"]]
     lines.append("replies:")
-    lines += [f"  [{r['status']}] {r['text']}" for r in data["replies"]] or ["  none"]
+    lines += [f"  [{r['status']}] {r['purpose']}: {r['text']}" for r in data["replies"]] or ["  none"]
     lines.append("events:")
     lines += [f"  {e['at']} {e['kind']}: {e['message']}" for e in data["events"]]
     return "\n".join(lines)

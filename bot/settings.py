@@ -65,6 +65,19 @@ class XCredentials:
 
 
 @dataclass(frozen=True)
+class Prices:
+    """X API prices per post in US dollars, for the spend estimate (X's pay-per-use list, 2026)."""
+
+    read: float = 0.001
+    post: float = 0.01
+    post_with_link: float = 0.20
+
+    def spend(self, reads: int, posts: int, posts_with_link: int) -> float:
+        """Return the estimated cost of that much use."""
+        return reads * self.read + posts * self.post + posts_with_link * self.post_with_link
+
+
+@dataclass(frozen=True)
 class Settings:
     """Everything the bot is configured with; see .env.example for each setting."""
 
@@ -78,6 +91,12 @@ class Settings:
     backfill_hours: float = 6.0
     sandbox_state: str = "lapor-sandbox.json"
     log_level: str = "INFO"
+    posting_enabled: bool = True
+    ack_link: bool = True
+    thanks_replies: bool = False
+    info_opens_complaint: bool = False
+    replies_per_author_per_day: int = 3
+    prices: Prices = Prices()
 
     @property
     def use_embedded_sandbox(self) -> bool:
@@ -110,6 +129,18 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
         backfill_hours=_number(environ, "LAPOR_BACKFILL_HOURS", 6.0, minimum=0),
         sandbox_state=environ.get("LAPOR_SANDBOX_STATE") or "lapor-sandbox.json",
         log_level=_log_level(environ.get("LAPOR_LOG_LEVEL") or "INFO"),
+        posting_enabled=_boolean(environ, "LAPOR_POSTING_ENABLED", True),
+        ack_link=_boolean(environ, "LAPOR_ACK_LINK", True),
+        thanks_replies=_boolean(environ, "LAPOR_THANKS_REPLIES", False),
+        info_opens_complaint=_boolean(environ, "LAPOR_INFO_OPENS_COMPLAINT", False),
+        replies_per_author_per_day=int(
+            _number(environ, "LAPOR_REPLIES_PER_AUTHOR_PER_DAY", 3, minimum=1, whole=True)
+        ),
+        prices=Prices(
+            read=_number(environ, "LAPOR_PRICE_READ_USD", Prices.read, minimum=0),
+            post=_number(environ, "LAPOR_PRICE_POST_USD", Prices.post, minimum=0),
+            post_with_link=_number(environ, "LAPOR_PRICE_POST_WITH_LINK_USD", Prices.post_with_link, minimum=0),
+        ),
     )
 
 
@@ -134,7 +165,7 @@ def _check_credentials(credentials: XCredentials, dry_run: bool) -> None:
 
 def _boolean(environ: Mapping[str, str], name: str, default: bool) -> bool:
     raw = environ.get(name)
-    if raw is None:
+    if raw is None or not raw.strip():
         return default
     value = raw.strip().lower()
     if value in _TRUE:

@@ -10,11 +10,14 @@ from typing import TYPE_CHECKING, TypeVar
 
 from bot.settings import Settings, SettingsError
 from ingest.errors import StoreError
+from ingest.link import COMPLAINT_KINDS
 from ingest.poll import PollConfig, PollReport, known_account_id, poll_once
 from ingest.store.store import Store, open_store
 from ingest.x_client import XClient
 from replies.post import SendReport, send_replies
-from replies.queue import queue_acknowledgements
+from replies.compose import ComposeOptions
+from replies.policy import ReplyPolicy
+from replies.queue import QueueConfig, queue_replies
 
 if TYPE_CHECKING:
     from bot.sandbox import Sandbox
@@ -43,7 +46,22 @@ class Bot:
     @property
     def poll_config(self) -> PollConfig:
         """Return the poller's configuration."""
-        return PollConfig(account=self.settings.account, backfill_hours=self.settings.backfill_hours)
+        kinds = COMPLAINT_KINDS | ({"permintaan_informasi"} if self.settings.info_opens_complaint else set())
+        return PollConfig(
+            account=self.settings.account, backfill_hours=self.settings.backfill_hours, complaint_kinds=kinds
+        )
+
+    def queue_config(self, account_id: str) -> QueueConfig:
+        """Return the reply queue's configuration."""
+        settings = self.settings
+        return QueueConfig(
+            account_id=account_id,
+            compose=ComposeOptions(followup_url=settings.followup_url, ack_link=settings.ack_link),
+            policy=ReplyPolicy(
+                thanks_replies=settings.thanks_replies, per_author_per_day=settings.replies_per_author_per_day
+            ),
+            dry_run=settings.dry_run,
+        )
 
     def poll(self) -> PollReport | None:
         """Run the poll job once; report, never raise."""
@@ -75,8 +93,11 @@ class Bot:
     def _queue_and_send(self) -> SendReport:
         account_id = known_account_id(self.store, self.settings.account)
         if account_id is not None:
-            queue_acknowledgements(self.store, utc_now, account_id=account_id, followup_url=self.settings.followup_url)
-        return send_replies(self.x, self.store, utc_now, dry_run=self.settings.dry_run)
+            queued = queue_replies(self.store, utc_now, self.queue_config(account_id))
+            self._count("replies queued", queued.queued + queued.followups)
+        return send_replies(
+            self.x, self.store, utc_now, dry_run=self.settings.dry_run, posting_enabled=self.settings.posting_enabled
+        )
 
     def _guarded(self, name: str, job: Callable[[], T]) -> T | None:
         """Run one tick of a job; a failure is logged and the scheduler lives on."""

@@ -6,6 +6,8 @@ from __future__ import annotations
 WINDOW_SECONDS = 15 * 60
 # A usage cap has no reset header worth trusting; look again hourly.
 USAGE_CAP_RECHECK_SECONDS = 60 * 60
+# The posting caps' window (x-*-limit-24hour-* headers).
+DAY_SECONDS = 24 * 60 * 60
 
 
 def rate_limit_pause(reset_at: int | None, now: float) -> float:
@@ -19,6 +21,13 @@ def usage_cap_pause(reset_at: int | None, now: float) -> float:
     """Return seconds to pause after a usage-cap 429."""
     if reset_at is not None and reset_at > now:
         return float(reset_at - now + 1)
+    return float(USAGE_CAP_RECHECK_SECONDS)
+
+
+def daily_cap_pause(reset_at: int | None, now: float) -> float:
+    """Return seconds to pause posting after a 24-hour cap is spent: until its reset."""
+    if reset_at is not None and reset_at > now:
+        return float(min(reset_at - now + 1, DAY_SECONDS + 60))
     return float(USAGE_CAP_RECHECK_SECONDS)
 
 

@@ -3,7 +3,8 @@
     IngestError
     ├── XError                     the X API (or the sandbox) did not give us what we asked
     │   ├── XRateLimited           429: wait until `reset_at` (Unix seconds, or None)
-    │   │   └── XUsageCapped       429 with X's usage-capped type: the monthly cap is spent
+    │   │   ├── XUsageCapped       429 with X's usage-capped type: the monthly cap is spent
+    │   │   └── XDailyCapReached   429 on posting with a 24-hour posting cap spent
     │   ├── XUnavailable           5xx, timeout, connection reset, unreadable body: retry later
     │   ├── XAuthError             401/403 on reads: the keys or the app's access are wrong
     │   └── XRefused               4xx on a request that will not succeed if repeated
@@ -33,6 +34,10 @@ class XRateLimited(XError):
 
 class XUsageCapped(XRateLimited):
     """X answered 429 with the usage-capped problem type: the plan's post cap is spent."""
+
+
+class XDailyCapReached(XRateLimited):
+    """X answered 429 because a 24-hour posting cap (user or app) is spent; `reset_at` ends it."""
 
 
 class XUnavailable(XError):

@@ -42,7 +42,9 @@ class Link:
         return self.kind == "new"
 
 
-def decide_link(mention: Mention, facts: KnownFacts, kind: str, account_id: str) -> Link:
+def decide_link(
+    mention: Mention, facts: KnownFacts, kind: str, account_id: str, complaint_kinds: frozenset[str] = COMPLAINT_KINDS
+) -> Link:
     """Return how `mention`, triaged as `kind`, is filed against what is known."""
     if mention.author_id == account_id:
         return Link("own", "posted by the bot's own account")
@@ -52,13 +54,13 @@ def decide_link(mention: Mention, facts: KnownFacts, kind: str, account_id: str)
         if facts.retweeted_complaint is not None:
             return Link("support", f"retweet of complaint tweet {mention.retweet_of}", facts.retweeted_complaint)
         return Link("retweet", f"retweet of {mention.retweet_of}, which is not a complaint")
-    if facts.quoted_complaint is not None and kind not in COMPLAINT_KINDS:
+    if facts.quoted_complaint is not None and kind not in complaint_kinds:
         return Link("support", f"quote of complaint tweet {mention.quote_of} with no new problem", facts.quoted_complaint)
     if facts.thread_complaint is not None and mention.in_reply_to_user_id == mention.author_id:
         return Link("continuation", "the author continues their own complaint thread", facts.thread_complaint)
     if facts.repeated_complaint is not None:
         return Link("repeat", "the author restates one of their complaints word for word", facts.repeated_complaint)
-    if kind in COMPLAINT_KINDS:
+    if kind in complaint_kinds:
         return Link("new", f"classified as {kind}")
     return Link("not_complaint", f"classified as {kind}")
 

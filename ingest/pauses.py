@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from ingest.backoff import rate_limit_pause, retry_delay, usage_cap_pause
-from ingest.errors import XAuthError, XError, XRateLimited, XUsageCapped
+from ingest.backoff import daily_cap_pause, rate_limit_pause, retry_delay, usage_cap_pause
+from ingest.errors import XAuthError, XDailyCapReached, XError, XRateLimited, XUsageCapped
 from ingest.store.store import Store
 
 
@@ -44,6 +44,9 @@ def handle_x_failure(store: Store, name: str, exc: XError, now: datetime, jitter
     if isinstance(exc, XUsageCapped):
         until = pause(store, name, now, usage_cap_pause(exc.reset_at, stamp))
         return "usage_capped", f"X usage cap reached: {name} paused until {until:%Y-%m-%d %H:%M} UTC; raise the cap or ask X for access"
+    if isinstance(exc, XDailyCapReached):
+        until = pause(store, name, now, daily_cap_pause(exc.reset_at, stamp))
+        return "daily_cap", f"X's 24-hour posting cap is spent: {name} paused until {until:%Y-%m-%d %H:%M} UTC"
     if isinstance(exc, XRateLimited):
         until = pause(store, name, now, rate_limit_pause(exc.reset_at, stamp))
         return "rate_limited", f"X rate limit: {name} paused until {until:%H:%M:%S} UTC"

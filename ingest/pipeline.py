@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from ingest.errors import NormaliseError
-from ingest.link import decide_link
+from ingest.link import COMPLAINT_KINDS, decide_link
 from ingest.mention import Mention
 from ingest.normalise import Includes, normalise_tweet
 from ingest.store.batch import MentionBatch
@@ -61,6 +61,7 @@ def ingest_tweets(
     source: str,
     now: datetime,
     answer_from: datetime | None,
+    complaint_kinds: frozenset[str] = COMPLAINT_KINDS,
 ) -> IngestCounts:
     """Store every tweet in `fetched` (given oldest first), once; quarantine the unreadable."""
     counts = IngestCounts(received=len(fetched))
@@ -69,7 +70,8 @@ def ingest_tweets(
         with store.session() as session:
             batch = MentionBatch(session, now)
             for item in chunk:
-                _ingest_one(batch, item, counts, account_id=account_id, source=source, answer_from=answer_from)
+                _ingest_one(batch, item, counts, account_id=account_id, source=source, answer_from=answer_from,
+                            complaint_kinds=complaint_kinds)
     return counts
 
 
@@ -81,6 +83,7 @@ def _ingest_one(
     account_id: str,
     source: str,
     answer_from: datetime | None,
+    complaint_kinds: frozenset[str],
 ) -> None:
     try:
         mention = normalise_tweet(item.raw, item.includes)
@@ -93,7 +96,7 @@ def _ingest_one(
         return
     try:
         with batch.session.begin_nested():
-            _save(batch, mention, item.raw, counts, account_id, answer_from)
+            _save(batch, mention, item.raw, counts, account_id, answer_from, complaint_kinds)
     except IntegrityError:
         if not batch.has_mention(mention.tweet_id):
             raise  # a conflict elsewhere (e.g. a tracking number): fail the tick, keep the cursor
@@ -113,9 +116,10 @@ def _save(
     counts: IngestCounts,
     account_id: str,
     answer_from: datetime | None,
+    complaint_kinds: frozenset[str],
 ) -> None:
     triage = triage_mention(mention)
-    link = decide_link(mention, batch.facts_for(mention), triage.kind, account_id)
+    link = decide_link(mention, batch.facts_for(mention), triage.kind, account_id, complaint_kinds)
     answerable = answer_from is None or mention.created_at >= answer_from
     batch.save(mention, raw, link, triage, answerable)
     counts.stored += 1

@@ -15,10 +15,12 @@ from datetime import datetime, timedelta, timezone
 from typing import Protocol
 
 from ingest.errors import XAuthError, XError
+from ingest.link import COMPLAINT_KINDS
 from ingest.normalise import Includes
 from ingest.pauses import clear_failures, handle_x_failure, paused_until
 from ingest.pipeline import Fetched, IngestCounts, ingest_tweets
 from ingest.store.store import Store
+from ingest.store.usage import count_usage
 from ingest.x_client import Account, Page
 
 log = logging.getLogger(__name__)
@@ -48,6 +50,7 @@ class PollConfig:
     backfill_hours: float = 6.0
     reach_limit: int = 800  # X lists at most the 800 newest mentions
     max_pages: int = 20
+    complaint_kinds: frozenset[str] = COMPLAINT_KINDS  # kinds that open a complaint
 
 
 @dataclass
@@ -128,7 +131,7 @@ def _read_timeline(
         while True:
             page = x.fetch_mentions_page(account_id, since_id=since_id, pagination_token=token)
             pages.append(page)
-            _note_partial_errors(store, page, now)
+            _note_page(store, page, now)
             token = page.next_token
             if token is None or len(pages) >= config.max_pages:
                 break
@@ -138,7 +141,7 @@ def _read_timeline(
         report.counts.add(
             ingest_tweets(
                 store, _oldest_first(pages), account_id=account_id, source="mentions",
-                now=now, answer_from=answer_from,
+                now=now, answer_from=answer_from, complaint_kinds=config.complaint_kinds,
             )
         )
     _advance(store, now, config, pages, since_id, token, report)
@@ -186,11 +189,13 @@ def _backfill_gaps(
         while len(pages) < config.max_pages:
             page = x.fetch_search_page(query, since_id=gap.since_id, until_id=gap.until_id, next_token=token)
             pages.append(page)
+            _note_page(store, page, now)
             token = page.next_token
             if token is None:
                 break
         counts = ingest_tweets(
-            store, _oldest_first(pages), account_id=account_id, source="search", now=now, answer_from=None
+            store, _oldest_first(pages), account_id=account_id, source="search", now=now, answer_from=None,
+            complaint_kinds=config.complaint_kinds,
         )
         report.counts.add(counts)
         store.close_gap(gap.id, "backfilled", counts.stored, now)
@@ -207,7 +212,10 @@ def _oldest_first(pages: list[Page]) -> list[Fetched]:
     return fetched
 
 
-def _note_partial_errors(store: Store, page: Page, now: datetime) -> None:
+def _note_page(store: Store, page: Page, now: datetime) -> None:
+    """Count the posts read (X bills reads per post, expansions included); log partial errors."""
+    included = page.includes.get("tweets")
+    count_usage(store, now, reads=len(page.tweets) + (len(included) if isinstance(included, list) else 0))
     if page.errors:
         details = "; ".join(str(e.get("detail") if isinstance(e, dict) else e)[:200] for e in page.errors[:5])
         store.record_event("partial_errors", f"{len(page.errors)} partial errors: {details}", now)

@@ -18,6 +18,7 @@ import tweepy
 
 from ingest.errors import (
     XAuthError,
+    XDailyCapReached,
     XError,
     XRateLimited,
     XRefused,
@@ -57,6 +58,8 @@ PLACE_FIELDS = ["full_name", "country_code", "place_type", "name", "geo"]
 MEDIA_FIELDS = ["type", "url", "preview_image_url", "alt_text"]
 # X's problem type for a spent usage cap (X API v2 error reference).
 USAGE_CAPPED_TYPE = "https://api.twitter.com/2/problems/usage-capped"
+# Headers of the 24-hour posting caps (X API v2 rate-limit reference, POST /2/tweets).
+DAILY_CAP_PREFIXES = ("x-user-limit-24hour", "x-app-limit-24hour")
 # Hosts tweepy hard-codes; every request to them is sent to the configured base URL instead.
 _X_HOSTS = frozenset({"api.twitter.com", "api.x.com"})
 
@@ -77,6 +80,40 @@ class RateLimit:
             remaining=_int_header(headers, "x-rate-limit-remaining"),
             reset_at=_int_header(headers, "x-rate-limit-reset"),
         )
+
+
+@dataclass(frozen=True)
+class DailyCap:
+    """The tighter of the 24-hour posting caps X reports (x-user- and x-app-limit-24hour-*)."""
+
+    remaining: int | None
+    reset_at: int | None
+
+    @classmethod
+    def from_headers(cls, headers: Any) -> DailyCap:
+        """Read both caps' headers and keep the one with fewer posts left."""
+        caps = [
+            (_int_header(headers, f"{prefix}-remaining"), _int_header(headers, f"{prefix}-reset"))
+            for prefix in DAILY_CAP_PREFIXES
+        ]
+        known = [cap for cap in caps if cap[0] is not None]
+        if not known:
+            return cls(None, None)
+        remaining, reset_at = min(known, key=lambda cap: cap[0] or 0)
+        return cls(remaining, reset_at)
+
+    @property
+    def spent(self) -> bool:
+        """Return whether no post is left in the 24-hour window."""
+        return self.remaining is not None and self.remaining <= 0
+
+
+@dataclass(frozen=True)
+class Posted:
+    """A post X accepted, with what is left of the 24-hour caps."""
+
+    tweet_id: str
+    daily: DailyCap
 
 
 @dataclass(frozen=True)
@@ -220,9 +257,9 @@ class XClient:
 
     def post_reply(
         self, text: str, in_reply_to: str, exclude_reply_user_ids: list[str] | None = None
-    ) -> str:
-        """Post `text` as a reply to tweet `in_reply_to`; return the new tweet's id."""
-        body, _ = self._call(
+    ) -> Posted:
+        """Post `text` as a reply to tweet `in_reply_to`; return the new tweet's id and caps."""
+        body, _, headers = self._call_with_headers(
             lambda: self._client.create_tweet(
                 text=text,
                 in_reply_to_tweet_id=in_reply_to,
@@ -234,7 +271,7 @@ class XClient:
         data = body.get("data")
         if not isinstance(data, dict) or not data.get("id"):
             raise XUnavailable("X accepted the post but sent no id back")
-        return str(data["id"])
+        return Posted(str(data["id"]), DailyCap.from_headers(headers))
 
     def _page(self, call: Any) -> Page:
         body, rate = self._call(call, read=True)
@@ -250,6 +287,10 @@ class XClient:
         )
 
     def _call(self, call: Any, *, read: bool) -> tuple[dict[str, Any], RateLimit]:
+        body, rate, _ = self._call_with_headers(call, read=read)
+        return body, rate
+
+    def _call_with_headers(self, call: Any, *, read: bool) -> tuple[dict[str, Any], RateLimit, Any]:
         try:
             response = call()
         except tweepy.TooManyRequests as exc:
@@ -265,7 +306,7 @@ class XClient:
         except (AttributeError, TypeError, ValueError) as exc:
             # tweepy reads error bodies as JSON objects; anything else breaks it.
             raise XUnavailable(f"X sent an unreadable error answer ({type(exc).__name__})") from None
-        return _json_object(response), RateLimit.from_headers(response.headers)
+        return _json_object(response), RateLimit.from_headers(response.headers), response.headers
 
 
 def _fields() -> dict[str, list[str]]:
@@ -309,6 +350,9 @@ def _rate_limited(exc: tweepy.TooManyRequests) -> XRateLimited:
     reset_at = exc.reset_time
     if problem.get("type") == USAGE_CAPPED_TYPE:
         return XUsageCapped("X's usage cap for this app is spent (429 usage-capped)", reset_at)
+    daily = DailyCap.from_headers(exc.response.headers)
+    if daily.spent:
+        return XDailyCapReached("X's 24-hour posting cap is spent (429)", daily.reset_at)
     return XRateLimited("X rate limit reached (429)", reset_at)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Column, Text
+from sqlalchemy import Column, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 ID = 20  # X ids are 64-bit integers: at most 20 decimal digits.
@@ -38,6 +38,8 @@ class MentionRow(SQLModel, table=True):
     answerable: bool = True
     raw_json: str = Field(sa_column=Column(Text, nullable=False))
     fetched_at: datetime
+    reply_state: str = Field(default="pending", index=True, max_length=16)  # pending | queued | skipped
+    reply_reason: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
 
 
 class ComplaintRow(SQLModel, table=True):
@@ -56,6 +58,7 @@ class ComplaintRow(SQLModel, table=True):
     category: str = Field(max_length=32)
     language: str = Field(max_length=8)
     status: str = Field(default="awaiting_verification", max_length=32)
+    agency: str | None = Field(default=None, max_length=200)
     needs_review: bool = False
     has_personal_data: bool = False
     supporters: int = 0
@@ -74,12 +77,16 @@ class ReplyRow(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     in_reply_to_tweet_id: str = Field(unique=True, max_length=ID)
     complaint_id: int | None = Field(default=None, foreign_key="complaint.id", index=True)
+    author_id: str | None = Field(default=None, index=True, max_length=ID)  # who is answered
     purpose: str = Field(max_length=32)
     language: str = Field(max_length=8)
     text: str = Field(sa_column=Column(Text, nullable=False))
+    has_link: bool = False
     exclude_user_ids_json: str = Field(sa_column=Column(Text, nullable=False))
-    status: str = Field(index=True, max_length=16)  # queued | sending | posted | failed | dry_run
+    # queued | sending | posted | failed | dry_run | cancelled
+    status: str = Field(index=True, max_length=16)
     attempts: int = 0
+    in_doubt: bool = False  # an attempt may have reached X without us hearing the answer
     last_error: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     posted_tweet_id: str | None = Field(default=None, max_length=ID)
     next_attempt_at: datetime
@@ -156,3 +163,43 @@ class TrackingCounterRow(SQLModel, table=True):
     __tablename__ = "tracking_counter"
     period: str = Field(primary_key=True, max_length=8)
     last: int = 0
+
+
+class FollowupRow(SQLModel, table=True):
+    """A status change to tell the citizen about, once per complaint and status."""
+
+    __tablename__ = "followup"
+    __table_args__ = (UniqueConstraint("complaint_id", "status"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    complaint_id: int = Field(foreign_key="complaint.id", index=True)
+    status: str = Field(max_length=32)  # the complaint status announced
+    agency: str | None = Field(default=None, max_length=200)
+    state: str = Field(index=True, max_length=16)  # waiting | queued | skipped | dry_run
+    reason: str = Field(sa_column=Column(Text, nullable=False))
+    text: str | None = Field(default=None, sa_column=Column(Text, nullable=True))  # composed, in dry runs
+    reply_id: int | None = Field(default=None, foreign_key="reply.id")
+    created_at: datetime
+    updated_at: datetime
+
+
+class OptOutRow(SQLModel, table=True):
+    """A citizen who asked for no more automated replies (an officer can remove it)."""
+
+    __tablename__ = "opt_out"
+
+    author_id: str = Field(primary_key=True, max_length=ID)
+    author_username: str | None = Field(default=None, max_length=64)
+    tweet_id: str | None = Field(default=None, max_length=ID)  # the request, when it came by mention
+    created_at: datetime
+
+
+class UsageRow(SQLModel, table=True):
+    """X API use per UTC day, for the spend estimate."""
+
+    __tablename__ = "x_usage"
+
+    day: str = Field(primary_key=True, max_length=10)  # YYYY-MM-DD (UTC)
+    reads: int = 0  # posts read (mentions, search, expansions)
+    posts: int = 0  # posts created without a link
+    posts_with_link: int = 0

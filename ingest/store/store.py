@@ -170,19 +170,6 @@ class Store:
                 gap.status, gap.recovered, gap.closed_at = status, recovered, now
 
     # --- outbox --------------------------------------------------------------------------
-    def complaints_awaiting_acknowledgement(self, limit: int = 100) -> list[ComplaintRow]:
-        """Return complaints whose acknowledgement is still to be decided."""
-        return self.read(
-            lambda s: list(
-                s.exec(
-                    select(ComplaintRow)
-                    .where(ComplaintRow.acknowledgement == "pending")
-                    .order_by(ComplaintRow.id)
-                    .limit(limit)
-                )
-            )
-        )
-
     def due_replies(self, now: datetime, limit: int) -> list[ReplyRow]:
         """Return queued replies whose time has come, oldest first."""
         return self.read(
@@ -196,8 +183,8 @@ class Store:
             )
         )
 
-    def replies_in_doubt(self) -> list[ReplyRow]:
-        """Return replies marked sending: a post was attempted and its outcome is unknown."""
+    def replies_sending(self) -> list[ReplyRow]:
+        """Return replies marked sending: a post is under way, or its worker died mid-post."""
         return self.read(
             lambda s: list(s.exec(select(ReplyRow).where(ReplyRow.status == "sending").order_by(ReplyRow.id)))
         )
@@ -221,8 +208,9 @@ class Store:
         posted_tweet_id: str | None = None,
         error: str | None = None,
         retry_at: datetime | None = None,
+        in_doubt: bool | None = None,
     ) -> None:
-        """Record a post's outcome: posted, failed, or queued again at `retry_at`."""
+        """Record a post's outcome: posted, failed, cancelled, or queued again at `retry_at`."""
         with self.session() as session:
             reply = session.get(ReplyRow, reply_id)
             if reply is None:
@@ -231,6 +219,8 @@ class Store:
             reply.posted_tweet_id = posted_tweet_id or reply.posted_tweet_id
             if retry_at is not None:
                 reply.next_attempt_at = retry_at
+            if in_doubt is not None:
+                reply.in_doubt = in_doubt
             complaint = session.get(ComplaintRow, reply.complaint_id) if reply.complaint_id else None
             if complaint is not None and reply.purpose == "acknowledgement" and status in ("posted", "failed", "dry_run"):
                 complaint.acknowledgement = status

@@ -55,6 +55,14 @@ def test_postgresql_url_is_accepted():
         ({"X_API_KEY": "k", "LAPOR_FOLLOWUP_URL": "https://a.example/{tracking_number}"}, "X_API_SECRET"),
         ({"X_BEARER_TOKEN": "b", "LAPOR_FOLLOWUP_URL": "https://a.example/{tracking_number}"}, "X_API_KEY"),
         ({"LAPOR_LOG_LEVEL": "LOUD"}, "LAPOR_LOG_LEVEL"),
+        ({"LAPOR_POSTING_ENABLED": "nope"}, "LAPOR_POSTING_ENABLED"),
+        ({"LAPOR_ACK_LINK": "sometimes"}, "LAPOR_ACK_LINK"),
+        ({"LAPOR_THANKS_REPLIES": "2"}, "LAPOR_THANKS_REPLIES"),
+        ({"LAPOR_INFO_OPENS_COMPLAINT": "y"}, "LAPOR_INFO_OPENS_COMPLAINT"),
+        ({"LAPOR_REPLIES_PER_AUTHOR_PER_DAY": "0"}, "LAPOR_REPLIES_PER_AUTHOR_PER_DAY"),
+        ({"LAPOR_REPLIES_PER_AUTHOR_PER_DAY": "2.5"}, "LAPOR_REPLIES_PER_AUTHOR_PER_DAY"),
+        ({"LAPOR_PRICE_POST_WITH_LINK_USD": "-1"}, "LAPOR_PRICE_POST_WITH_LINK_USD"),
+        ({"LAPOR_PRICE_READ_USD": "free"}, "LAPOR_PRICE_READ_USD"),
     ],
 )
 def test_a_bad_or_missing_setting_is_named_in_one_line(environ, named):
@@ -73,3 +81,21 @@ def test_bearer_only_is_allowed_for_a_read_only_dry_run():
 
 def test_account_may_be_written_with_an_at_sign():
     assert load_settings({"LAPOR_ACCOUNT": "@lapor1708"}).account == "lapor1708"
+
+
+def test_reply_settings_default_to_posting_with_links_and_no_thanks():
+    settings = load_settings({})
+    assert settings.posting_enabled and settings.ack_link
+    assert not settings.thanks_replies and not settings.info_opens_complaint
+    assert settings.replies_per_author_per_day == 3
+    assert (settings.prices.read, settings.prices.post, settings.prices.post_with_link) == (0.001, 0.01, 0.20)
+
+
+def test_reply_settings_are_read_and_an_empty_value_keeps_the_default():
+    settings = load_settings({"LAPOR_POSTING_ENABLED": "off", "LAPOR_ACK_LINK": "false", "LAPOR_THANKS_REPLIES": "yes",
+                              "LAPOR_INFO_OPENS_COMPLAINT": "1", "LAPOR_REPLIES_PER_AUTHOR_PER_DAY": "10",
+                              "LAPOR_PRICE_POST_USD": "0"})
+    assert not settings.posting_enabled and not settings.ack_link
+    assert settings.thanks_replies and settings.info_opens_complaint
+    assert settings.replies_per_author_per_day == 10 and settings.prices.post == 0
+    assert load_settings({"LAPOR_POSTING_ENABLED": "  "}).posting_enabled

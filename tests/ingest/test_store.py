@@ -23,10 +23,10 @@ def test_migrations_create_every_table_in_wal_mode_and_are_idempotent(db_url):
     try:
         tables = set(inspect(store.engine).get_table_names())
         assert {"mention", "complaint", "reply", "quarantine", "cursor", "gap", "event", "bot_state",
-                "tracking_counter", "alembic_version"} <= tables
+                "tracking_counter", "alembic_version", "followup", "opt_out", "x_usage"} <= tables
         with store.engine.connect() as conn:
             assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
-            assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0001"
+            assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0002"
     finally:
         store.close()
 
@@ -76,3 +76,28 @@ def test_a_locked_database_is_reported_and_the_next_poll_loses_nothing(tmp_path,
 def test_a_database_url_that_cannot_be_reached_is_a_clear_error():
     with pytest.raises(StoreUnavailable, match="cannot open the database"):
         open_store("sqlite:////proc/version/lapor.db")
+
+
+def test_upgrading_a_first_version_database_keeps_its_rows_and_does_not_answer_them_again(db_url):
+    from alembic import command
+    from sqlalchemy import create_engine
+
+    from ingest.store import migrate
+
+    engine = create_engine(db_url)
+    migrate._on(engine, lambda config: command.upgrade(config, "0001"))
+    with engine.begin() as conn:
+        conn.execute(text(
+            "INSERT INTO mention (tweet_id, author_id, text, created_at, language, original_id, referenced_json, "
+            "link, link_reason, kind, category, kind_confidence, category_confidence, reasons_json, "
+            "has_personal_data, answerable, raw_json, fetched_at) VALUES ('1', '2', 'halo', '2026-11-27 00:00:00', "
+            "'id', '1', '[]', 'not_complaint', 'x', 'lainnya', 'lainnya', 0, 0, '[]', 0, 1, '{}', "
+            "'2026-11-27 00:00:00')"))
+    engine.dispose()
+    store = open_store(db_url)
+    try:
+        with store.engine.connect() as conn:
+            assert conn.execute(text("SELECT reply_state FROM mention")).scalar() == "skipped"
+            assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0002"
+    finally:
+        store.close()
