@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint sandbox clean
+.PHONY: run test lint bench sandbox clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (set PYTHON=...)")'
@@ -26,8 +26,16 @@ lint: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	$(BIN)/ruff check bot ingest replies tests benchmarks
 	$(BIN)/mypy ingest/mention.py ingest/normalise.py ingest/link.py ingest/triage.py ingest/classify.py \
-		ingest/language.py ingest/personal_data.py ingest/tracking.py ingest/backoff.py \
+		ingest/language.py ingest/personal_data.py ingest/tracking.py ingest/backoff.py ingest/flags.py \
+		ingest/region.py ingest/region_names.py ingest/region_words.py ingest/gazetteer.py ingest/routing.py \
 		replies/compose.py replies/policy.py replies/optout.py replies/followup.py replies/templates.py
+
+## Print the benchmarks' figures (they read ../shared/data).
+bench: $(STAMP)
+	$(BIN)/python benchmarks/triage_speed.py
+	$(BIN)/python benchmarks/evaluate_rules.py
+	$(BIN)/python benchmarks/evaluate_region.py
+	$(BIN)/python benchmarks/evaluate_personal_data.py
 
 ## Serve the X API sandbox on http://127.0.0.1:8708 until Ctrl-C.
 sandbox: $(STAMP)

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 from dotenv import load_dotenv
 
-from bot import reply_commands, report
+from bot import classify_command, reply_commands, report
 from bot.logs import setup_logging
 from bot.settings import Settings, SettingsError, load_settings
 from ingest.errors import StoreError
@@ -66,6 +66,7 @@ def _parser() -> argparse.ArgumentParser:
     show.set_defaults(handler=_complaints_show)
     reply_commands.add_status_command(actions)
     reply_commands.add_commands(commands)
+    classify_command.add_command(commands)
     return parser
 
 

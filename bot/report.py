@@ -71,6 +71,12 @@ def complaint_dict(complaint: ComplaintRow) -> dict[str, Any]:
         "first_tweet_id": complaint.first_tweet_id,
         "supporters": complaint.supporters,
         "mentions": complaint.mentions,
+        "region_code": complaint.region_code,
+        "region": complaint.region_name,
+        "agency_id": complaint.agency_id,
+        "agency": complaint.agency,
+        "flags": json.loads(complaint.flags_json or "[]"),
+        "urgent": complaint.urgent,
         "needs_review": complaint.needs_review,
         "has_personal_data": complaint.has_personal_data,
         "acknowledgement": complaint.acknowledgement,
@@ -119,6 +125,8 @@ def _detail_text(data: dict[str, Any]) -> str:
     lines = [f"{data['tracking_number']}  {data['status']}  {data['kind']}/{data['category']}"]
     lines.append(f"author @{data['author']}, {data['mentions']} mentions, {data['supporters']} supporters, "
                  f"needs review: {'yes' if data['needs_review'] else 'no'}")
+    lines.append(f"region: {data['region'] or '-'} ({data['region_code'] or 'not named'}); "
+                 f"agency: {data['agency'] or '-'}; flags: {', '.join(data['flags']) or 'none'}")
     lines.append(f"text: {data['text']}")
     lines.append("mentions:")
     lines += [f"  {m['tweet_id']} @{m['author']} [{m['link']}] {m['reason']}" for m in data["mentions_detail"]]

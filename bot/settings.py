@@ -97,6 +97,7 @@ class Settings:
     info_opens_complaint: bool = False
     replies_per_author_per_day: int = 3
     prices: Prices = Prices()
+    routing_file: str | None = None
 
     @property
     def use_embedded_sandbox(self) -> bool:
@@ -136,6 +137,7 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
         replies_per_author_per_day=int(
             _number(environ, "LAPOR_REPLIES_PER_AUTHOR_PER_DAY", 3, minimum=1, whole=True)
         ),
+        routing_file=_optional(environ, "LAPOR_ROUTING_FILE"),
         prices=Prices(
             read=_number(environ, "LAPOR_PRICE_READ_USD", Prices.read, minimum=0),
             post=_number(environ, "LAPOR_PRICE_POST_USD", Prices.post, minimum=0),

@@ -12,6 +12,7 @@ from bot.settings import Settings, SettingsError
 from ingest.errors import StoreError
 from ingest.link import COMPLAINT_KINDS
 from ingest.poll import PollConfig, PollReport, known_account_id, poll_once
+from ingest.routing import RoutingError, RoutingTable, load_routing
 from ingest.store.store import Store, open_store
 from ingest.x_client import XClient
 from replies.post import SendReport, send_replies
@@ -41,6 +42,7 @@ class Bot:
     store: Store
     x: XClient
     sandbox: Sandbox | None = None
+    routing: RoutingTable | None = None
     totals: dict[str, int] = field(default_factory=dict)
 
     @property
@@ -48,7 +50,8 @@ class Bot:
         """Return the poller's configuration."""
         kinds = COMPLAINT_KINDS | ({"permintaan_informasi"} if self.settings.info_opens_complaint else set())
         return PollConfig(
-            account=self.settings.account, backfill_hours=self.settings.backfill_hours, complaint_kinds=kinds
+            account=self.settings.account, backfill_hours=self.settings.backfill_hours, complaint_kinds=kinds,
+            routing=self.routing,
         )
 
     def queue_config(self, account_id: str) -> QueueConfig:
@@ -123,8 +126,17 @@ def _detail(message: str) -> str:
     return f" ({message})" if message else ""
 
 
+def load_routing_table(settings: Settings) -> RoutingTable:
+    """Load the operator's routing table (LAPOR_ROUTING_FILE) or the shipped one."""
+    try:
+        return load_routing(settings.routing_file)
+    except RoutingError as exc:
+        raise SettingsError(f"LAPOR_ROUTING_FILE: {exc}") from None
+
+
 def build_bot(settings: Settings) -> Bot:
     """Open the store and the X client the settings ask for (the sandbox if no keys)."""
+    routing = load_routing_table(settings)
     sandbox = None
     base_url = settings.api_base_url
     credentials = settings.credentials
@@ -154,4 +166,4 @@ def build_bot(settings: Settings) -> Bot:
         if sandbox is not None:
             sandbox.stop()
         raise
-    return Bot(settings=settings, store=store, x=x, sandbox=sandbox)
+    return Bot(settings=settings, store=store, x=x, sandbox=sandbox, routing=routing)

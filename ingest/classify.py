@@ -31,6 +31,7 @@ import re
 import tomllib
 import unicodedata
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 RULES_DIR = Path(__file__).parent / "rules"
@@ -73,28 +74,51 @@ class KeywordTable:
     keywords: tuple[Keyword, ...]
     by_first_word: dict[str, tuple[int, ...]] = field(default_factory=dict, hash=False)
     wildcard_first: tuple[int, ...] = ()  # keywords whose first word starts or ends with "*"
+    first_words: frozenset[str] = frozenset()  # the keys of by_first_word
+    wildcard_pattern: re.Pattern[str] | None = None  # any wildcard first word, as one regex
 
     def matches(self, words: tuple[str, ...]) -> tuple[Keyword, ...]:
         """Return the keywords found in folded `words`, each once; a longer phrase wins."""
+        if not self.wildcard_first and self.first_words.isdisjoint(words):
+            return ()  # no keyword can start anywhere: the common case, decided in C
+        positions, unique = _positions(words)
+        starters = set(self.first_words & unique)
+        if self.wildcard_pattern is not None:
+            starters.update(w for w in unique if self.wildcard_pattern.fullmatch(w))
         seen: dict[int, Keyword] = {}
-        position = 0
-        while position < len(words):
-            candidates = self.by_first_word.get(words[position], ()) + self.wildcard_first
-            found = [i for i in candidates if _matches_at(self.keywords[i].tokens, words, position)]
-            if not found:
-                position += 1
+        free = 0  # a match covers its words: the next one starts after it
+        for position in sorted(p for word in starters for p in positions[word]):
+            if position < free:
                 continue
-            best = max(found, key=lambda i: self.keywords[i].length)
-            seen.setdefault(best, self.keywords[best])
-            position += len(self.keywords[best].tokens)
+            word = words[position]
+            candidates = self.by_first_word.get(word, ()) + tuple(
+                i for i in self.wildcard_first if _token_matches(self.keywords[i].tokens[0], word)
+            )
+            found = [i for i in candidates if _matches_at(self.keywords[i].tokens, words, position)]
+            if found:
+                best = max(found, key=lambda i: self.keywords[i].length)
+                seen.setdefault(best, self.keywords[best])
+                free = position + len(self.keywords[best].tokens)
         return tuple(seen.values())
+
+
+@lru_cache(maxsize=8)
+def _positions(words: tuple[str, ...]) -> tuple[dict[str, list[int]], frozenset[str]]:
+    """Return where each word of a text stands, and its distinct words (shared by all tables)."""
+    positions: dict[str, list[int]] = {}
+    for position, word in enumerate(words):
+        positions.setdefault(word, []).append(position)
+    return positions, frozenset(positions)
 
 
 def _matches_at(tokens: tuple[str, ...], words: tuple[str, ...], position: int) -> bool:
     """Tell whether a keyword's tokens match `words` from `position` on."""
-    if position + len(tokens) > len(words):
+    end = position + len(tokens)
+    if end > len(words):
         return False
-    return all(_token_matches(t, w) for t, w in zip(tokens, words[position:]))
+    if words[position:end] == tokens:
+        return True  # the common case: no wildcard, compared in C
+    return any("*" in t for t in tokens) and all(_token_matches(t, w) for t, w in zip(tokens, words[position:]))
 
 
 def _token_matches(token: str, word: str) -> bool:
@@ -117,7 +141,9 @@ def _table(code: str, keywords: tuple[Keyword, ...]) -> KeywordTable:
         else:
             by_first.setdefault(first, []).append(index)
     index_map = {word: tuple(indexes) for word, indexes in by_first.items()}
-    return KeywordTable(code, keywords, index_map, tuple(wildcard))
+    firsts = sorted({keywords[i].tokens[0] for i in wildcard})
+    pattern = re.compile("|".join(".*".join(map(re.escape, first.split("*"))) for first in firsts)) if firsts else None
+    return KeywordTable(code, keywords, index_map, tuple(wildcard), frozenset(index_map), pattern)
 
 
 @dataclass(frozen=True)
@@ -146,11 +172,11 @@ class Rules:
 
     def kind_table(self, code: str) -> KeywordTable:
         """Return the table for kind `code` (empty when keywords.toml has none)."""
-        return next((t for t in self.kinds if t.code == code), _table(code, ()))
+        return next((t for t in self.kinds if t.code == code), None) or _table(code, ())
 
     def signal_table(self, code: str) -> KeywordTable:
         """Return the table for signal `code` (empty when keywords.toml has none)."""
-        return next((t for t in self.signals if t.code == code), _table(code, ()))
+        return next((t for t in self.signals if t.code == code), None) or _table(code, ())
 
 
 @dataclass(frozen=True)
@@ -173,6 +199,7 @@ class Classification:
     reasons: tuple[str, ...]
 
 
+@lru_cache(maxsize=16)
 def normalise_text(text: str) -> str:
     """Fold a text for matching: NFKC, casefold, no URLs, mentions or punctuation, "aaa" → "a"."""
     text = unicodedata.normalize("NFKC", text).casefold()

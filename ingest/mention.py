@@ -21,6 +21,7 @@ class Place:
     id: str
     full_name: str
     country_code: str | None = None
+    place_type: str | None = None  # city | admin | country | poi | neighborhood
 
 
 @dataclass(frozen=True)

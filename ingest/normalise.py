@@ -169,6 +169,7 @@ def _place(geo: Any, includes: Includes) -> Place | None:
         id=place_id,
         full_name=_optional_clean(place.get("full_name")) or "",
         country_code=_optional_str(place.get("country_code")),
+        place_type=_optional_str(place.get("place_type")),
     )
 
 

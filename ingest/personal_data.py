@@ -11,7 +11,10 @@ The patterns follow the masking rules of the project's labelled data (shared/dat
 - "email": e-mail addresses;
 - "nomor": other 10–13-digit numbers (customer, student, BPJS card and bank account numbers),
            optionally in groups of three or more digits joined by dashes ("131-000-7252-937";
-           not by spaces, which would join a list of years into one number).
+           not by spaces, which would join a list of years into one number);
+- "plate": vehicle registration plates ("BA 1234 XY", "B1234ABC"): a registration-area code,
+           1–4 digits and 1–3 letters, in capitals; in any case after "plat", "nopol" or
+           "nomor polisi".
 
 Not flagged: our tracking numbers ("LPR-2611-00042"), dates, times, money amounts
 ("Rp 150.000.000") and RT/RW numbers, and digits inside URLs.
@@ -24,13 +27,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
-PersonalDataKind = Literal["nik", "phone", "email", "nomor"]
+PersonalDataKind = Literal["nik", "phone", "email", "nomor", "plate"]
 
 MASKS: dict[str, str] = {
     "nik": "[NIK]",
     "phone": "[TELEPON]",
     "email": "[EMAIL]",
     "nomor": "[NOMOR]",
+    "plate": "[PLAT]",
 }
 
 # A number must not continue a longer token: no digit, letter-dash ("LPR-2611") or decimal
@@ -39,13 +43,37 @@ _START = r"(?<![\d])(?<![\w][-./])"
 _END = r"(?![\d])(?![-./]\d)"
 
 _URL = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
+_DIGIT = re.compile(r"\d")
 _EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
 _NIK_GROUPED = re.compile(_START + r"\d{4}([ .-])\d{4}\1\d{4}\1\d{4}" + _END)
 _NIK_RUN = re.compile(r"(?<!\d)\d{14,21}(?!\d)")
 # An 18-digit tax-object number (NOP PBB) written in its official groups 2.2.3.3.3.4.1.
 _NOP = re.compile(_START + r"\d{2}([.-])\d{2}\1\d{3}\1\d{3}\1\d{3}\1\d{4}\1\d" + _END)
-_PHONE = re.compile(_START + r"(?:\+62|62|0)[ .-]?8\d(?:[ .-]?\d){6,12}" + _END)
+# A phone number may follow a label glued by a dot ("telp.0812…") and put its area part in
+# brackets ("(0812) 3456 7890"); it must still not continue another number.
+# Two numbers may share a slash ("0812…/0813…").
+_PHONE = re.compile(r"(?<![\d])(?<!\d[-.])\(?(?:\+62|62|0)[ .-]?8\d{2}\)?(?:[ .-]?\d){5,11}(?![\d])(?![-.]\d)")
 _NOMOR = re.compile(_START + r"\d{3,}(?: ?- ?\d{3,})*" + _END)
+
+# Registration-area codes of Indonesian plates (Korlantas), longest first for the regex.
+_PLATE_AREAS = sorted(
+    "A B D E F G H K L M N P R S T W Z AA AB AD AE AG BA BB BD BE BG BH BK BL BM BN BP DA DB DC DD DE DG DH DK DL "
+    "DM DN DR DT EA EB ED KB KH KT KU PA PB PD PS PT".split(),
+    key=len,
+    reverse=True,
+)
+_PLATE_BODY = r"(?:" + "|".join(_PLATE_AREAS) + r")[ -]?\d{1,4}[ -]?[A-Z]{1,3}"
+_PLATE = re.compile(r"(?<![\w-])" + _PLATE_BODY + r"(?![\w-])")
+_PLATE_NAMED = re.compile(
+    r"(?:plat(?: nomor| nomer| no\.?)?|nopol|no\.? ?pol|nomor polisi)\s*[:.]?\s*(" + _PLATE_BODY + r")(?![\w-])",
+    re.IGNORECASE,
+)
+
+# The two-digit province codes a NIK starts with (Kemendagri region codes).
+_PROVINCES = frozenset(
+    "11 12 13 14 15 16 17 18 19 21 31 32 33 34 35 36 51 52 53 61 62 63 64 65 71 72 73 74 75 76 81 82 "
+    "91 92 93 94 95 96".split()
+)
 
 _PHONE_DIGITS = range(9, 15)
 _NOMOR_DIGITS = range(10, 14)
@@ -62,10 +90,12 @@ class PersonalDataSpan:
 
 def find_personal_data(text: str) -> tuple[PersonalDataSpan, ...]:
     """Return the personal data in `text`, in order, without overlaps."""
+    if not _DIGIT.search(text):
+        return tuple(_emails(text)) if "@" in text else ()  # every other kind has digits
     urls = [(m.start(), m.end()) for m in _URL.finditer(text)]
     found: list[PersonalDataSpan] = []
     # Most specific first: a 16-digit run is a NIK before it could be an account number.
-    for spans in (_emails(text), _niks(text), _phones(text), _nomors(text)):
+    for spans in (_emails(text), _niks(text), _phones(text), _nomors(text), _plates(text)):
         for span in spans:
             if not _overlaps(span, urls) and not _overlaps(span, found):
                 found.append(span)
@@ -91,7 +121,9 @@ def _emails(text: str) -> list[PersonalDataSpan]:
 
 
 def _niks(text: str) -> list[PersonalDataSpan]:
-    matches = [*_NIK_GROUPED.finditer(text), *_NIK_RUN.finditer(text)]
+    # Grouped by spaces, four groups could be a list of years: a NIK starts with a province code.
+    grouped = [m for m in _NIK_GROUPED.finditer(text) if m.group(1) != " " or m.group()[:2] in _PROVINCES]
+    matches = [*grouped, *_NIK_RUN.finditer(text)]
     matches += _NOP.finditer(text)
     return [PersonalDataSpan("nik", m.start(), m.end()) for m in matches]
 
@@ -112,6 +144,12 @@ def _nomors(text: str) -> list[PersonalDataSpan]:
         for m in _NOMOR.finditer(text)
         if _digit_count(m.group()) in _NOMOR_DIGITS
     ]
+
+
+def _plates(text: str) -> list[PersonalDataSpan]:
+    spans = [PersonalDataSpan("plate", m.start(), m.end()) for m in _PLATE.finditer(text)]
+    spans += [PersonalDataSpan("plate", m.start(1), m.end(1)) for m in _PLATE_NAMED.finditer(text)]
+    return spans
 
 
 def _digit_count(value: str) -> int:

@@ -14,6 +14,7 @@ from ingest.errors import NormaliseError
 from ingest.link import COMPLAINT_KINDS, decide_link
 from ingest.mention import Mention
 from ingest.normalise import Includes, normalise_tweet
+from ingest.routing import RoutingTable
 from ingest.store.batch import MentionBatch
 from ingest.store.store import Store
 from ingest.triage import triage_mention
@@ -62,6 +63,7 @@ def ingest_tweets(
     now: datetime,
     answer_from: datetime | None,
     complaint_kinds: frozenset[str] = COMPLAINT_KINDS,
+    routing: RoutingTable | None = None,
 ) -> IngestCounts:
     """Store every tweet in `fetched` (given oldest first), once; quarantine the unreadable."""
     counts = IngestCounts(received=len(fetched))
@@ -71,7 +73,7 @@ def ingest_tweets(
             batch = MentionBatch(session, now)
             for item in chunk:
                 _ingest_one(batch, item, counts, account_id=account_id, source=source, answer_from=answer_from,
-                            complaint_kinds=complaint_kinds)
+                            complaint_kinds=complaint_kinds, routing=routing)
     return counts
 
 
@@ -84,6 +86,7 @@ def _ingest_one(
     source: str,
     answer_from: datetime | None,
     complaint_kinds: frozenset[str],
+    routing: RoutingTable | None,
 ) -> None:
     try:
         mention = normalise_tweet(item.raw, item.includes)
@@ -96,7 +99,7 @@ def _ingest_one(
         return
     try:
         with batch.session.begin_nested():
-            _save(batch, mention, item.raw, counts, account_id, answer_from, complaint_kinds)
+            _save(batch, mention, item.raw, counts, account_id, answer_from, complaint_kinds, routing)
     except IntegrityError:
         if not batch.has_mention(mention.tweet_id):
             raise  # a conflict elsewhere (e.g. a tracking number): fail the tick, keep the cursor
@@ -117,8 +120,9 @@ def _save(
     account_id: str,
     answer_from: datetime | None,
     complaint_kinds: frozenset[str],
+    routing: RoutingTable | None,
 ) -> None:
-    triage = triage_mention(mention)
+    triage = triage_mention(mention, routing)
     link = decide_link(mention, batch.facts_for(mention), triage.kind, account_id, complaint_kinds)
     answerable = answer_from is None or mention.created_at >= answer_from
     batch.save(mention, raw, link, triage, answerable)

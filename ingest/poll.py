@@ -19,6 +19,7 @@ from ingest.link import COMPLAINT_KINDS
 from ingest.normalise import Includes
 from ingest.pauses import clear_failures, handle_x_failure, paused_until
 from ingest.pipeline import Fetched, IngestCounts, ingest_tweets
+from ingest.routing import RoutingTable
 from ingest.store.store import Store
 from ingest.store.usage import count_usage
 from ingest.x_client import Account, Page
@@ -51,6 +52,7 @@ class PollConfig:
     reach_limit: int = 800  # X lists at most the 800 newest mentions
     max_pages: int = 20
     complaint_kinds: frozenset[str] = COMPLAINT_KINDS  # kinds that open a complaint
+    routing: RoutingTable | None = None  # the agency routing table (None: the shipped one)
 
 
 @dataclass
@@ -141,7 +143,7 @@ def _read_timeline(
         report.counts.add(
             ingest_tweets(
                 store, _oldest_first(pages), account_id=account_id, source="mentions",
-                now=now, answer_from=answer_from, complaint_kinds=config.complaint_kinds,
+                now=now, answer_from=answer_from, complaint_kinds=config.complaint_kinds, routing=config.routing,
             )
         )
     _advance(store, now, config, pages, since_id, token, report)
@@ -195,7 +197,7 @@ def _backfill_gaps(
                 break
         counts = ingest_tweets(
             store, _oldest_first(pages), account_id=account_id, source="search", now=now, answer_from=None,
-            complaint_kinds=config.complaint_kinds,
+            complaint_kinds=config.complaint_kinds, routing=config.routing,
         )
         report.counts.add(counts)
         store.close_gap(gap.id, "backfilled", counts.stored, now)

@@ -1,19 +1,29 @@
-"""First-pass triage of a mention: language, kind, category and flags, with reasons.
+"""Triage of a mention: language, kind, category, region, agency and flags, each with reasons.
 
-Pure: combines the language, classification and personal-data rules.
+Pure: combines the language rules, the classifier, the gazetteer, the routing table and the
+flag detectors. `needs_review` is set when a decision is unsure or a sensitive flag is
+raised (personal data, abusive language, urgency).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from ingest.classify import classify
+from ingest.flags import find_abuse, find_urgency
 from ingest.language import detect_language
 from ingest.mention import Mention
-from ingest.personal_data import find_personal_data
+from ingest.personal_data import PersonalDataSpan, find_personal_data
+from ingest.region import Region, resolve_region
+from ingest.routing import Route, RoutingTable, load_routing, route
 
-# Below this the rule layer is guessing: an officer should look.
+# Below these the classifier is guessing: an officer should look.
 REVIEW_BELOW = 0.5
+CATEGORY_REVIEW_BELOW = 0.35
+# Kinds that concern a public service somewhere, so a region and an agency mean something.
+ROUTED_KINDS = frozenset({"pengaduan", "aspirasi", "permintaan_informasi"})
+SENSITIVE_FLAGS = frozenset({"personal_data", "abusive", "urgent"})
 
 
 @dataclass(frozen=True)
@@ -25,27 +35,80 @@ class Triage:
     category: str
     kind_confidence: float
     category_confidence: float
+    region: Region | None
+    agency: Route | None
+    personal_data: tuple[PersonalDataSpan, ...]
+    flags: tuple[str, ...]  # personal_data | abusive | urgent | low_confidence
     reasons: tuple[str, ...]
-    has_personal_data: bool
     needs_review: bool
 
+    @property
+    def has_personal_data(self) -> bool:
+        """Return whether the text shows personal data."""
+        return bool(self.personal_data)
 
-def triage_mention(mention: Mention) -> Triage:
-    """Return the triage of one mention."""
-    language = detect_language(mention.text, mention.lang)
-    result = classify(mention.text, language.code)
-    personal = find_personal_data(mention.text)
+    @property
+    def urgent(self) -> bool:
+        """Return whether the text reports danger to life or safety."""
+        return "urgent" in self.flags
+
+
+@lru_cache(maxsize=1)
+def default_routing() -> RoutingTable:
+    """Return the shipped routing table (loaded once)."""
+    return load_routing()
+
+
+def triage_mention(mention: Mention, routing: RoutingTable | None = None) -> Triage:
+    """Return the triage of one mention (X's language tag and place help)."""
+    place = mention.place
+    return triage_text(
+        mention.text,
+        mention.lang,
+        place_name=place.full_name if place else None,
+        place_type=place.place_type if place else None,
+        routing=routing,
+    )
+
+
+def triage_text(
+    text: str,
+    x_lang: str | None = None,
+    *,
+    place_name: str | None = None,
+    place_type: str | None = None,
+    routing: RoutingTable | None = None,
+) -> Triage:
+    """Return the triage of a text, as if it were a mention."""
+    language = detect_language(text, x_lang)
+    result = classify(text, language.code)
+    personal = find_personal_data(text)
+    region = resolve_region(text, place_name, place_type)
+    agency = None
+    if result.kind in ROUTED_KINDS:
+        agency = route(result.category, region.code if region else None, routing or default_routing())
+    hits = [hit for hit in (find_abuse(text), find_urgency(text)) if hit is not None]
+    low = result.kind_confidence < REVIEW_BELOW or (
+        result.kind in ROUTED_KINDS and result.category_confidence < CATEGORY_REVIEW_BELOW
+    )
+    flags = (("personal_data",) if personal else ()) + tuple(hit.name for hit in hits) + (
+        ("low_confidence",) if low else ()
+    )
     reasons = (f"language={language.code}: from {language.source}",) + tuple(result.reasons)
-    if personal:
-        reasons += (f"personal data: {', '.join(sorted({span.kind for span in personal}))}",)
-    low = result.kind_confidence < REVIEW_BELOW
+    reasons += tuple(f"region: {reason}" for reason in (region.reasons if region else ()))
+    reasons += (f"agency: {agency.agency_name}: {agency.reason}",) if agency else ()
+    reasons += (f"personal data: {', '.join(sorted({span.kind for span in personal}))}",) if personal else ()
+    reasons += tuple(hit.reason for hit in hits)
     return Triage(
         language=language.code,
         kind=result.kind,
         category=result.category,
         kind_confidence=result.kind_confidence,
         category_confidence=result.category_confidence,
+        region=region,
+        agency=agency,
+        personal_data=personal,
+        flags=flags,
         reasons=reasons,
-        has_personal_data=bool(personal),
-        needs_review=bool(personal) or low,
+        needs_review=bool(SENSITIVE_FLAGS & set(flags)) or low,
     )

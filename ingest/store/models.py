@@ -35,6 +35,9 @@ class MentionRow(SQLModel, table=True):
     category_confidence: float = 0.0
     reasons_json: str = Field(sa_column=Column(Text, nullable=False))
     has_personal_data: bool = False
+    region_code: str | None = Field(default=None, index=True, max_length=16)
+    agency_id: str | None = Field(default=None, max_length=64)
+    flags_json: str = Field(default="[]", sa_column=Column(Text, nullable=False, server_default="[]"))
     answerable: bool = True
     raw_json: str = Field(sa_column=Column(Text, nullable=False))
     fetched_at: datetime
@@ -58,7 +61,12 @@ class ComplaintRow(SQLModel, table=True):
     category: str = Field(max_length=32)
     language: str = Field(max_length=8)
     status: str = Field(default="awaiting_verification", max_length=32)
-    agency: str | None = Field(default=None, max_length=200)
+    region_code: str | None = Field(default=None, index=True, max_length=16)
+    region_name: str | None = Field(default=None, max_length=120)
+    agency_id: str | None = Field(default=None, index=True, max_length=64)
+    agency: str | None = Field(default=None, max_length=200)  # the agency's name
+    urgent: bool = Field(default=False, index=True)
+    flags_json: str = Field(default="[]", sa_column=Column(Text, nullable=False, server_default="[]"))
     needs_review: bool = False
     has_personal_data: bool = False
     supporters: int = 0

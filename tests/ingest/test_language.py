@@ -34,8 +34,8 @@ LONG_SPANISH = "Buenos dias amigos como estan ustedes hoy en la ciudad de Madrid
         ("@lapor1708 #lapor https://t.co/abc", "qme", "id", "default"),
         ("mantap min", "zxx", "id", "rule"),
         # Long texts without X's tag go to langdetect.
-        (LONG_INDONESIAN, None, "id", "langdetect"),
-        (LONG_ENGLISH, None, "en", "langdetect"),
+        (LONG_INDONESIAN, None, "id", "rule"),  # the word rule is sure: langdetect is not asked
+        (LONG_ENGLISH, None, "en", "rule"),
         (LONG_SPANISH, None, "other", "langdetect"),
         # langdetect overrules X only on a long text and only when very sure.
         (LONG_INDONESIAN, "en", "id", "langdetect"),

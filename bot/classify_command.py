@@ -1,0 +1,105 @@
+"""`lapor-bot classify`: the triage of a text, or of JSON lines from standard input."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any, TextIO
+
+from bot.settings import Settings
+from ingest.normalise import clean_text
+from ingest.routing import RoutingTable
+from ingest.triage import Triage, triage_text
+
+
+def add_command(commands: Any) -> None:
+    """Register `classify` on the CLI's subparsers."""
+    parser = commands.add_parser("classify", help="triage a text: language, kind, category, region, agency, flags")
+    parser.add_argument("text", nargs="?", help="the text (omit with --jsonl)")
+    parser.add_argument("--lang", help="X's lang tag, if known (e.g. in, en, und)")
+    parser.add_argument("--json", action="store_true", help="print the triage as JSON")
+    parser.add_argument("--jsonl", action="store_true",
+                        help='read lines {"id": ..., "text": ..., "lang": optional} from stdin, write one JSON line each')
+    parser.set_defaults(handler=classify_command)
+
+
+def classify_command(settings: Settings, args: argparse.Namespace) -> int:
+    """Print the triage of the text, or of every JSON line on stdin."""
+    from bot.wiring import load_routing_table
+
+    routing = load_routing_table(settings)
+    if args.jsonl:
+        return classify_lines(sys.stdin, sys.stdout, routing)
+    if not args.text:
+        print("lapor-bot: give a text, or --jsonl to read JSON lines from standard input", file=sys.stderr)
+        return 2
+    triage = triage_text(clean_text(args.text), args.lang, routing=routing)
+    print(json.dumps(triage_dict(triage), ensure_ascii=False, indent=2) if args.json else triage_report(triage))
+    return 0
+
+
+def classify_lines(source: TextIO, out: TextIO, routing: RoutingTable) -> int:
+    """Triage each JSON line of `source`; a bad line gets an error object, never stops the run."""
+    bad = 0
+    for number, line in enumerate(source, start=1):
+        if not line.strip():
+            continue
+        item: Any = None
+        try:
+            item = json.loads(line)
+            if not isinstance(item, dict) or not isinstance(item.get("text"), str):
+                raise ValueError('expected an object with a string "text"')
+            lang = item.get("lang") if isinstance(item.get("lang"), str) else None
+            result = {"id": item.get("id"), **triage_dict(triage_text(clean_text(item["text"]), lang, routing=routing))}
+        except ValueError as exc:
+            bad += 1
+            result = {"id": item.get("id") if isinstance(item, dict) else None,
+                      "line": number, "error": f"line {number}: {exc}"}
+        out.write(json.dumps(result, ensure_ascii=False) + "\n")
+    if bad:
+        print(f"lapor-bot: {bad} line(s) could not be read (see their \"error\")", file=sys.stderr)
+    return 1 if bad else 0
+
+
+def triage_dict(triage: Triage) -> dict[str, Any]:
+    """Return a triage as plain JSON-ready values."""
+    region, agency = triage.region, triage.agency
+    return {
+        "language": triage.language,
+        "kind": triage.kind,
+        "category": triage.category,
+        "region_code": region.code if region else None,
+        "region": region.name if region else None,
+        "agency_id": agency.agency_id if agency else None,
+        "agency": agency.agency_name if agency else None,
+        "flags": list(triage.flags),
+        "confidence": {
+            "kind": triage.kind_confidence,
+            "category": triage.category_confidence,
+            "region": region.confidence if region else None,
+            "agency": agency.confidence if agency else None,
+        },
+        "needs_review": triage.needs_review,
+        "personal_data": [{"kind": s.kind, "start": s.start, "end": s.end} for s in triage.personal_data],
+        "reasons": list(triage.reasons),
+    }
+
+
+def triage_report(triage: Triage) -> str:
+    """Return a triage as readable text."""
+    data = triage_dict(triage)
+    confidence = data["confidence"]
+    lines = [
+        f"language: {data['language']}",
+        f"kind:     {data['kind']} (confidence {confidence['kind']:.2f})",
+        f"category: {data['category']} (confidence {confidence['category']:.2f})",
+        f"region:   {data['region'] or '-'} ({data['region_code'] or 'not named'}"
+        + (f", confidence {confidence['region']:.2f})" if data["region"] else ")"),
+        f"agency:   {data['agency'] or '-'}" + (f" (confidence {confidence['agency']:.2f})" if data["agency"] else ""),
+        f"flags:    {', '.join(data['flags']) or 'none'}",
+        f"review:   {'yes' if data['needs_review'] else 'no'}",
+        "why:",
+        *(f"  - {reason}" for reason in data["reasons"]),
+    ]
+    return "\n".join(lines)
