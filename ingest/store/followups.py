@@ -7,21 +7,11 @@ from datetime import datetime
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from ingest.lifecycle import STATUSES, TransitionError, check_transition
 from ingest.store.models import ComplaintRow, FollowupRow, ReplyRow
 from ingest.store.store import Store, add_event
 
-# LAPOR!'s statuses for a report (the officers-and-agencies work refines the transitions).
-COMPLAINT_STATUSES = (
-    "awaiting_verification",
-    "verified",
-    "forwarded",
-    "in_progress",
-    "responded",
-    "closed",
-    "rejected",
-    "archived",
-    "merged",
-)
+COMPLAINT_STATUSES = STATUSES
 
 
 class StatusChangeError(ValueError):
@@ -46,8 +36,10 @@ def change_status(
         complaint = session.exec(select(ComplaintRow).where(ComplaintRow.tracking_number == tracking_number)).first()
         if complaint is None:
             raise StatusChangeError(f"no complaint {tracking_number}")
-        if complaint.status == status:
-            raise StatusChangeError(f"{tracking_number} is already {status}")
+        try:
+            check_transition(complaint.status, status)
+        except TransitionError as exc:
+            raise StatusChangeError(f"{tracking_number}: {exc}") from None
         previous = complaint.status
         complaint.status, complaint.updated_at = status, now
         complaint.agency = agency or complaint.agency

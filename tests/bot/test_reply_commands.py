@@ -46,6 +46,10 @@ def test_a_status_change_is_previewed_then_followed_up_once_under_the_acknowledg
     assert main(["replies", "preview", number]) == 0
     preview = capsys.readouterr().out
     assert "[posted] acknowledgement" in preview and "[would post: on a change to this status] followup:verified" in preview
+    assert main(["complaints", "status", number, "closed"]) == 1
+    assert "cannot become closed" in capsys.readouterr().err
+    assert main(["complaints", "status", number, "verified", "--quiet"]) == 0
+    assert "no public follow-up" in capsys.readouterr().out
     assert main(["complaints", "status", number, "forwarded", "--agency", "Dinas PUPR Kota Padang",
                  "--note", "checked photos"]) == 0
     assert "follow-up reply is queued" in capsys.readouterr().out
