@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench sandbox clean
+.PHONY: run test lint bench model evaluate sandbox clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (set PYTHON=...)")'
@@ -28,6 +28,7 @@ lint: $(STAMP)
 	$(BIN)/mypy ingest/mention.py ingest/normalise.py ingest/link.py ingest/triage.py ingest/classify.py \
 		ingest/language.py ingest/personal_data.py ingest/tracking.py ingest/backoff.py ingest/flags.py \
 		ingest/region.py ingest/region_names.py ingest/region_words.py ingest/gazetteer.py ingest/routing.py \
+		ingest/model.py ingest/decide.py ingest/lifecycle.py \
 		replies/compose.py replies/policy.py replies/optout.py replies/followup.py replies/templates.py
 
 ## Print the benchmarks' figures (they read ../shared/data).
@@ -36,6 +37,16 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/evaluate_rules.py
 	$(BIN)/python benchmarks/evaluate_region.py
 	$(BIN)/python benchmarks/evaluate_personal_data.py
+
+## Rebuild the classifier in ingest/rules/model/ from ../shared/data (byte-reproducible).
+model: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[train]'
+	$(BIN)/python scripts/train_model.py
+
+## Cross-validate the rules, the model and both on ../shared/data; print every figure.
+evaluate: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[train]'
+	$(BIN)/python scripts/evaluate.py
 
 ## Serve the X API sandbox on http://127.0.0.1:8708 until Ctrl-C.
 sandbox: $(STAMP)

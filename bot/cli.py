@@ -31,6 +31,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     setup_logging(settings.log_level, settings.credentials.secrets())
     try:
         return int(args.handler(settings, args) or 0)
+    except BrokenPipeError:
+        # The reader went away (`lapor-bot classify --jsonl | head`): stop quietly.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_RUNTIME
     except SettingsError as exc:
         print(f"lapor-bot: configuration error: {exc}", file=sys.stderr)
         return EXIT_CONFIG

@@ -197,6 +197,9 @@ class Classification:
     kind_confidence: float
     category_confidence: float
     reasons: tuple[str, ...]
+    # The summed keyword weights of each kind table and of the request signal, as matched on
+    # the words alone (no "?" or link bonus): the trained model reads them (`ingest.decide`).
+    keyword_scores: tuple[tuple[str, float], ...] = ()
 
 
 @lru_cache(maxsize=16)
@@ -305,7 +308,10 @@ def classify(text: str, language: str = "id", rules: Rules = DEFAULT_RULES) -> C
     """Return the kind and category of a mention, with the keywords that decided them."""
     words = tuple(normalise_text(text).split())
     topic = _categorise_words(words, rules)
-    kind, kind_confidence, kind_reasons = _decide_kind(text, words, topic, rules)
+    found = {code: rules.kind_table(code).matches(words) for code in SIGNAL_KINDS}
+    found[REQUEST] = rules.signal_table(REQUEST).matches(words)
+    kind, kind_confidence, kind_reasons = _decide_kind(text, bool(words), found, topic, rules)
+    keyword_scores = tuple((code, _score(found[code])) for code in (*SIGNAL_KINDS, REQUEST))
     if kind in KINDS_WITH_CATEGORY:
         category, category_confidence, category_reasons = (
             topic.category, topic.confidence, topic.reasons
@@ -318,7 +324,7 @@ def classify(text: str, language: str = "id", rules: Rules = DEFAULT_RULES) -> C
         kind_confidence, category_confidence = kind_confidence / 2, category_confidence / 2
         reasons += (f"language={language}: rules are written for id and en; confidence halved",)
     return Classification(
-        kind, category, round(kind_confidence, 3), round(category_confidence, 3), reasons
+        kind, category, round(kind_confidence, 3), round(category_confidence, 3), reasons, keyword_scores
     )
 
 
@@ -343,16 +349,16 @@ def _categorise_words(words: tuple[str, ...], rules: Rules) -> CategoryGuess:
 
 
 def _decide_kind(
-    text: str, words: tuple[str, ...], topic: CategoryGuess, rules: Rules
+    text: str, has_words: bool, found: dict[str, tuple[Keyword, ...]], topic: CategoryGuess, rules: Rules
 ) -> tuple[str, float, tuple[str, ...]]:
     """Walk the kind order of the module docstring; return (kind, confidence, reasons)."""
-    hits = _kind_evidence(text, words, rules)
+    hits = _kind_evidence(text, found, rules)
     scores = {code: _score(found) for code, found in hits.items()}
     threshold = rules.settings.kind_threshold
     problem = scores["pengaduan"]
     calm = problem < threshold
     rivals = max(scores["permintaan_informasi"], scores["aspirasi"])
-    request = rules.signal_table(REQUEST).matches(words)
+    request = found[REQUEST]
     requested = bool(request) and topic.category != NO_CATEGORY
     praised = _praise_wins(scores["apresiasi"], problem, rivals, threshold)
     fired = [
@@ -370,7 +376,7 @@ def _decide_kind(
     if requested:
         reason = f"kind=pengaduan: a request ({_quoted(request)}) about {topic.category}"
         return "pengaduan", min(0.6, topic.confidence), (reason,)
-    return "lainnya", 0.5 if words else 0.9, ("kind=lainnya: no kind rule fired",)
+    return "lainnya", 0.5 if has_words else 0.9, ("kind=lainnya: no kind rule fired",)
 
 
 def _praise_wins(praise: float, problem: float, rivals: float, threshold: float) -> bool:
@@ -381,10 +387,10 @@ def _praise_wins(praise: float, problem: float, rivals: float, threshold: float)
 
 
 def _kind_evidence(
-    text: str, words: tuple[str, ...], rules: Rules
+    text: str, found: dict[str, tuple[Keyword, ...]], rules: Rules
 ) -> dict[str, tuple[Keyword, ...]]:
     """Return the keywords found for each kind, plus "?" and shortened links."""
-    hits = {code: rules.kind_table(code).matches(words) for code in SIGNAL_KINDS}
+    hits = {code: found[code] for code in SIGNAL_KINDS}
     urls = _URL.findall(text)
     if "?" in _URL.sub(" ", text):
         hits["permintaan_informasi"] += (Keyword("?", rules.settings.question_mark_weight),)

@@ -1,7 +1,7 @@
 """Triage of a mention: language, kind, category, region, agency and flags, each with reasons.
 
-Pure: combines the language rules, the classifier, the gazetteer, the routing table and the
-flag detectors. `needs_review` is set when a decision is unsure or a sensitive flag is
+Pure: combines the language rules, the keyword rules and the trained model (`ingest.decide`),
+the gazetteer, the routing table and the flag detectors. `needs_review` is set when a decision is unsure or a sensitive flag is
 raised (personal data, abusive language, urgency).
 """
 
@@ -11,9 +11,11 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from ingest.classify import classify
+from ingest.decide import decide
 from ingest.flags import find_abuse, find_urgency
 from ingest.language import detect_language
 from ingest.mention import Mention
+from ingest.model import predict
 from ingest.personal_data import PersonalDataSpan, find_personal_data
 from ingest.region import Region, resolve_region
 from ingest.routing import Route, RoutingTable, load_routing, route
@@ -81,7 +83,7 @@ def triage_text(
 ) -> Triage:
     """Return the triage of a text, as if it were a mention."""
     language = detect_language(text, x_lang)
-    result = classify(text, language.code)
+    result = decide(text, language.code, classify(text, language.code), predict(text))
     personal = find_personal_data(text)
     region = resolve_region(text, place_name, place_type)
     agency = None

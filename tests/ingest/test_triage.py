@@ -18,7 +18,7 @@ CASES = [
      "pengaduan", "infrastruktur", "13.71", "dpupr-padang", (), False),
     ("DARURAT! Banjir sudah setinggi pinggang di Perumahan Jondul Rawang Padang, tolong evakuasi", "in",
      "pengaduan", "bencana", "13.71", "bpbd-sumbar", ("urgent",), True),
-    ("NIK saya 1371015203880000 di aplikasi JKN terbaca milik orang lain, tolong dibantu", "in",
+    ("Ibu saya ditolak berobat di puskesmas padahal peserta BPJS, NIK 1371015203880000, tolong dibantu", "in",
      "pengaduan", "kesehatan", None, "dinkes-sumbar", ("personal_data",), True),
     ("Pelayanan Disdukcapil Kab. Agam lambat sekali, petugasnya goblok semua", "in",
      "pengaduan", "kependudukan", "13.06", None, ("abusive",), True),

@@ -1,0 +1,314 @@
+"""Predict a mention's kind and category with a small linear model trained on the dev data.
+
+The model is TF-IDF over word 1–2-grams and in-word character 3–4-grams of a normalised text (two
+blocks, each L2-normalised, sublinear tf), times linear weights exported from scikit-learn's
+LinearSVC by `scripts/train_model.py`. Running it needs numpy only: the artefact in
+`rules/model/` is a JSON file (vocabulary, labels, intercepts, calibration) and two `.npy`
+arrays (idf, weights), no pickle.
+
+Heads (columns of the weight matrix):
+- "category": the 16 categories, trained on complaints_dev.csv and the labelled tweets;
+- "kind":     the 6 kinds from the text alone, trained on tweets_kind_dev.csv and a few
+              short complaints from complaints_dev.csv as pengaduan;
+- "fused":    the text part of the combined kind model; `ingest.decide` adds the rule-layer
+              evidence with the weights in the artefact's "rule_weights".
+
+Decisions are the highest score. Confidences are calibrated probabilities: a softmax of
+`scores / temperature + offsets`, both fitted on cross-validated scores (the offsets undo
+the class balancing, which makes rare kinds look likelier than they are), so a confidence of
+0.8 is right about 80 % of the time on the dev data.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+import re
+import unicodedata
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from itertools import chain
+from importlib import resources
+from importlib.abc import Traversable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+FEATURES_VERSION = 1  # bump when tokens() or the n-gram functions change: retrain then
+MAX_CHARS = 2000  # longer texts are cut: the start of a post says what it is about
+CHAR_NGRAMS = (3, 4)
+MODEL_FILE = "model.json"
+IDF_FILE = "idf.npy"
+WEIGHTS_FILE = "weights.npy"
+TOP_TERMS = 3
+CHAR_CACHE_WORDS = 50_000  # words whose n-gram indices stay cached (a few MB)
+
+_INVISIBLE = re.compile("[\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb]")
+_URL = re.compile(r"(?:https?://|www\.)\S+")
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+_MENTION = re.compile(r"(?<!\w)@\w+")
+# Our masks and LAPOR!'s starred numbers, and raw numbers long enough to be personal data,
+# become one token, so masked training texts and unmasked live posts look alike.
+_NUMBER = re.compile(r"\[(?:nik|telepon|nomor|plat)\]|\[\*+\]|\d(?:[ .-]?\d){9,}")
+_EMAIL_MASK = re.compile(r"\[email\]")
+_REPEATED = re.compile(r"([^\W\d_])\1{2,}")  # "parahhh" → "parah"; "maaf" stays
+_REDUPLICATED = re.compile(r"\b([^\W\d_]{2,})2\b")  # "anak2" → "anak anak"
+_DIGITS = re.compile(r"\d+")
+_TOKEN = re.compile(r"[^\W_]+|[?!]|[\u2600-\u27bf\U0001f300-\U0001faff]")
+
+# Common Indonesian chat spellings, folded so short tweets share words with formal texts.
+SPELLINGS: dict[str, str] = dict(
+    pair.split(":")
+    for pair in """
+    yg:yang tdk:tidak gak:tidak ga:tidak gk:tidak nggak:tidak ngga:tidak enggak:tidak
+    engga:tidak kagak:tidak sdh:sudah udh:sudah udah:sudah blm:belum blom:belum
+    belom:belum dgn:dengan utk:untuk krn:karena karna:karena bgt:banget tp:tapi tpi:tapi
+    jg:juga sy:saya sya:saya gw:saya gue:saya gua:saya kmrn:kemarin kemaren:kemarin
+    dr:dari msh:masih sm:sama bs:bisa gmn:bagaimana gimana:bagaimana gmna:bagaimana
+    knp:kenapa kpn:kapan trs:terus trus:terus lg:lagi aja:saja skrg:sekarang
+    skrng:sekarang sampe:sampai smpe:sampai klo:kalau kalo:kalau bkn:bukan org:orang
+    tlg:tolong mhn:mohon thx:terimakasih makasih:terimakasih trims:terimakasih
+    tks:terimakasih trimakasih:terimakasih jd:jadi jdi:jadi dpt:dapat bnyk:banyak
+    byk:banyak pd:pada sbg:sebagai dlm:dalam sblm:sebelum stlh:setelah
+    min:admin mimin:admin
+    """.split()
+)
+
+
+def tokens(text: str) -> list[str]:
+    """Return the normalised words of a text: folded, masked, slang spelled out."""
+    text = unicodedata.normalize("NFKC", text[: 2 * MAX_CHARS])[:MAX_CHARS].casefold()
+    if not text.isascii():
+        text = _INVISIBLE.sub("", text)
+    if "/" in text or "www" in text:  # the checks skip regex passes that cannot match
+        text = _URL.sub(" urlx ", text)
+    if "@" in text:
+        text = _MENTION.sub(" mentionx ", _EMAIL.sub(" emailx ", text))
+    if "[" in text:
+        text = _EMAIL_MASK.sub(" emailx ", text)
+    text = _REPEATED.sub(r"\1", _NUMBER.sub(" nomorx ", text))
+    if "2" in text:
+        text = _REDUPLICATED.sub(r"\1 \1", text)
+    text = _DIGITS.sub("0", text)
+    return [SPELLINGS.get(word, word) for word in _TOKEN.findall(text)]
+
+
+def word_ngrams(words: Sequence[str]) -> list[str]:
+    """Return the words and the pairs of neighbouring words."""
+    return [*words, *(f"{a} {b}" for a, b in zip(words, words[1:]))]
+
+
+def char_ngrams(words: Sequence[str]) -> list[str]:
+    """Return the character 3- and 4-grams of every word, each word padded with spaces."""
+    return [gram for word in words for gram in word_char_ngrams(word)]
+
+
+def word_char_ngrams(word: str) -> list[str]:
+    """Return the character 3- and 4-grams of one word padded with spaces (" kapan ")."""
+    padded = f" {word} "
+    low, high = CHAR_NGRAMS
+    return [padded[i : i + n] for n in range(low, high + 1) for i in range(len(padded) - n + 1)]
+
+
+@dataclass(frozen=True)
+class Head:
+    """One linear decision: its labels, weight columns, intercepts and calibration."""
+
+    labels: tuple[str, ...]
+    start: int  # first column in the weight matrix
+    intercepts: np.ndarray = field(repr=False)
+    temperature: float = 1.0
+    offsets: np.ndarray = field(repr=False, default_factory=lambda: np.zeros(0))
+
+    def probabilities(self, scores: np.ndarray) -> np.ndarray:
+        """Return calibrated probabilities of this head's decision scores."""
+        return probabilities(scores / self.temperature + self.offsets)
+
+    @property
+    def columns(self) -> slice:
+        """Return the slice of weight columns of this head."""
+        return slice(self.start, self.start + len(self.labels))
+
+
+@dataclass(frozen=True)
+class Model:
+    """A loaded artefact: vocabularies, idf, weights and the heads that read them."""
+
+    word_vocab: dict[str, int] = field(repr=False)
+    char_vocab: dict[str, int] = field(repr=False)
+    word_terms: tuple[str, ...] = field(repr=False)
+    idf: np.ndarray = field(repr=False)  # word block first, then the char block
+    weights: np.ndarray = field(repr=False)  # (features, columns), float64
+    category: Head
+    kind: Head
+    fused: Head
+    rule_weights: np.ndarray = field(repr=False)  # (rule signals, kinds of `fused`)
+    rule_scale: float = 1.0
+    rule_kinds: tuple[str, ...] = ()  # the kind order of the rule signals it was trained on
+    char_indices: Callable[[str], tuple[int, ...]] = field(repr=False, default=lambda word: ())
+
+
+@dataclass(frozen=True)
+class ModelPrediction:
+    """The model's kind and category of a text, with confidences in [0, 1] and reasons."""
+
+    kind: str
+    kind_confidence: float
+    category: str
+    category_confidence: float
+    reasons: tuple[str, ...]
+    category_probabilities: tuple[tuple[str, float], ...] = ()
+    fused_scores: tuple[tuple[str, float], ...] = ()  # text part of the combined kind score
+
+
+def load_model(path: Path | str | None = None) -> Model:
+    """Load an artefact directory; without `path`, the one shipped in ingest/rules/model."""
+    if path is None:
+        return _shipped_model()
+    return _read_model(Path(path))
+
+
+@lru_cache(maxsize=1)
+def _shipped_model() -> Model:
+    return _read_model(resources.files("ingest") / "rules" / "model")
+
+
+def _read_model(directory: Path | Traversable) -> Model:
+    meta = json.loads((directory / MODEL_FILE).read_text(encoding="utf-8"))
+    idf = np.load(io.BytesIO((directory / IDF_FILE).read_bytes()), allow_pickle=False)
+    weights = np.load(io.BytesIO((directory / WEIGHTS_FILE).read_bytes()), allow_pickle=False)
+    return build_model(meta, idf, weights)
+
+
+def build_model(meta: dict[str, Any], idf: np.ndarray, weights: np.ndarray) -> Model:
+    """Assemble a Model from an artefact's metadata, idf vector and weight matrix."""
+    if meta.get("features_version") != FEATURES_VERSION:
+        raise ValueError(
+            f"artefact built for features version {meta.get('features_version')}, this code"
+            f" reads version {FEATURES_VERSION}: run scripts/train_model.py"
+        )
+    word_terms = tuple(meta["word_vocab"])
+    char_vocab = {term: i + len(word_terms) for i, term in enumerate(meta["char_vocab"])}
+    heads = {name: _head(spec) for name, spec in meta["heads"].items()}
+    return Model(
+        word_vocab={term: i for i, term in enumerate(word_terms)},
+        char_vocab=char_vocab,
+        word_terms=word_terms,
+        idf=np.asarray(idf, dtype=np.float64),
+        weights=np.asarray(weights, dtype=np.float64),
+        category=heads["category"],
+        kind=heads["kind"],
+        fused=heads["fused"],
+        rule_weights=np.asarray(meta["rule_weights"], dtype=np.float64),
+        rule_scale=float(meta["rule_scale"]),
+        rule_kinds=tuple(meta["rule_kinds"]),
+        char_indices=_char_index_cache(char_vocab),
+    )
+
+
+def _char_index_cache(vocab: dict[str, int]) -> Callable[[str], tuple[int, ...]]:
+    """Return a cached function from a word to the indices of its known character n-grams."""
+
+    @lru_cache(maxsize=CHAR_CACHE_WORDS)
+    def indices(word: str) -> tuple[int, ...]:
+        found = map(vocab.get, word_char_ngrams(word))
+        return tuple(index for index in found if index is not None)
+
+    return indices
+
+
+def _head(spec: dict[str, Any]) -> Head:
+    return Head(
+        labels=tuple(spec["labels"]),
+        start=int(spec["start"]),
+        intercepts=np.asarray(spec["intercepts"], dtype=np.float64),
+        temperature=float(spec["temperature"]),
+        offsets=np.asarray(spec["offsets"], dtype=np.float64),
+    )
+
+
+@dataclass(frozen=True)
+class Features:
+    """The TF-IDF vector of one text: feature indices and their values."""
+
+    indices: np.ndarray
+    values: np.ndarray
+
+
+def features(text: str, model: Model) -> Features:
+    """Return the TF-IDF features of a text, as the training vectorisers compute them."""
+    words = tokens(text if isinstance(text, str) else "")
+    word_ids = [index for index in map(model.word_vocab.get, word_ngrams(words)) if index is not None]
+    char_ids = chain.from_iterable(map(model.char_indices, words))
+    ids = np.fromiter(chain(word_ids, char_ids), dtype=np.int64)
+    if not ids.size:
+        return Features(ids, np.zeros(0))
+    ids.sort()
+    starts = np.flatnonzero(np.concatenate(([True], ids[1:] != ids[:-1])))
+    indices = ids[starts]
+    tf = np.diff(np.append(starts, ids.size)).astype(np.float64)
+    values = (np.log(tf) + 1.0) * model.idf[indices]
+    split = int(np.searchsorted(indices, len(model.word_terms)))
+    return Features(indices, np.concatenate((_unit(values[:split]), _unit(values[split:]))))
+
+
+def _unit(values: np.ndarray) -> np.ndarray:
+    """Return `values` divided by their L2 norm (a zero vector stays zero)."""
+    norm = math.sqrt(float(values @ values))
+    return values / norm if norm > 0 else values
+
+
+def decision_scores(vector: Features, model: Model) -> np.ndarray:
+    """Return the raw linear scores of every column (all heads, intercepts not added)."""
+    return vector.values @ model.weights[vector.indices]
+
+
+def head_scores(scores: np.ndarray, head: Head) -> np.ndarray:
+    """Return one head's decision scores, intercepts added."""
+    return scores[head.columns] + head.intercepts
+
+
+def probabilities(logits: np.ndarray) -> np.ndarray:
+    """Return the softmax of `logits`."""
+    exp = np.exp(logits - logits.max())
+    return exp / exp.sum()
+
+
+def predict(text: str, model: Model | None = None) -> ModelPrediction:
+    """Return the model's kind and category of a text; never raises on odd text."""
+    model = model if model is not None else load_model()
+    vector = features(text, model)
+    scores = decision_scores(vector, model)
+    kind_scores, category_scores = head_scores(scores, model.kind), head_scores(scores, model.category)
+    kind_p, category_p = model.kind.probabilities(kind_scores), model.category.probabilities(category_scores)
+    kind_index, category_index = int(kind_scores.argmax()), int(category_scores.argmax())
+    kind, category = model.kind.labels[kind_index], model.category.labels[category_index]
+    reasons = (
+        _top_terms(vector, model, model.kind.start + kind_index, f"kind={kind}", kind_p[kind_index]),
+        _top_terms(
+            vector, model, model.category.start + category_index, f"category={category}", category_p[category_index]
+        ),
+    )
+    fused = head_scores(scores, model.fused)
+    return ModelPrediction(
+        kind=kind,
+        kind_confidence=float(kind_p[kind_index]),
+        category=category,
+        category_confidence=float(category_p[category_index]),
+        reasons=reasons,
+        category_probabilities=tuple(zip(model.category.labels, map(float, category_p))),
+        fused_scores=tuple(zip(model.fused.labels, map(float, fused))),
+    )
+
+
+def _top_terms(vector: Features, model: Model, column: int, decision: str, confidence: float) -> str:
+    """Name the words that pushed a text most towards a decision: 'model: "a", "b" → x (0.93)'."""
+    words = int(np.searchsorted(vector.indices, len(model.word_terms)))
+    indices = vector.indices[:words]
+    contributions = vector.values[:words] * model.weights[indices, column]
+    order = np.argsort(-contributions, kind="stable")[:TOP_TERMS]
+    terms = ", ".join(f'"{model.word_terms[indices[i]]}"' for i in order if contributions[i] > 0)
+    return f"model: {terms or 'no telling word'} → {decision} ({confidence:.2f})"
