@@ -28,7 +28,7 @@ lint: $(STAMP)
 	$(BIN)/mypy ingest/mention.py ingest/normalise.py ingest/link.py ingest/triage.py ingest/classify.py \
 		ingest/language.py ingest/personal_data.py ingest/tracking.py ingest/backoff.py ingest/flags.py \
 		ingest/region.py ingest/region_names.py ingest/region_words.py ingest/gazetteer.py ingest/routing.py \
-		ingest/model.py ingest/decide.py ingest/lifecycle.py \
+		ingest/model.py ingest/decide.py ingest/lifecycle.py ingest/dedupe.py ingest/match_text.py \
 		replies/compose.py replies/policy.py replies/optout.py replies/followup.py replies/templates.py
 
 ## Print the benchmarks' figures (they read ../shared/data).
@@ -37,6 +37,8 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/evaluate_rules.py
 	$(BIN)/python benchmarks/evaluate_region.py
 	$(BIN)/python benchmarks/evaluate_personal_data.py
+	$(BIN)/python benchmarks/dedupe_pairs.py
+	$(BIN)/python benchmarks/dedupe_scale.py
 
 ## Rebuild the classifier in ingest/rules/model/ from ../shared/data (byte-reproducible).
 model: $(STAMP)

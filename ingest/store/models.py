@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Column, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Column, Index, Integer, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 ID = 20  # X ids are 64-bit integers: at most 20 decimal digits.
@@ -211,3 +211,26 @@ class UsageRow(SQLModel, table=True):
     reads: int = 0  # posts read (mentions, search, expansions)
     posts: int = 0  # posts created without a link
     posts_with_link: int = 0
+
+
+class NearDuplicateBandRow(SQLModel, table=True):
+    """One LSH band key of one complaint's text (the primary key indexes band_key first)."""
+
+    __tablename__ = "near_duplicate_band"
+    __table_args__ = (
+        Index("ix_near_duplicate_band_complaint_id", "complaint_id"),
+        {"sqlite_with_rowid": False},  # SQLite keeps the rows in primary-key order: half the space
+    )
+
+    band_key: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    complaint_id: int = Field(sa_column=Column(Integer, primary_key=True, autoincrement=False))
+
+
+class NearDuplicateTextRow(SQLModel, table=True):
+    """The normalised text a complaint was indexed with, to verify candidates against."""
+
+    __tablename__ = "near_duplicate_text"
+
+    complaint_id: int = Field(primary_key=True, foreign_key="complaint.id")
+    version: int  # ingest.dedupe.SIGNATURE_VERSION at indexing: another version must be rebuilt
+    text: str = Field(sa_column=Column(Text, nullable=False))
