@@ -25,7 +25,8 @@ class KnownFacts:
     retweeted_complaint: int | None = None
     quoted_complaint: int | None = None
     thread_complaint: int | None = None  # the author's own complaint in this conversation
-    repeated_complaint: int | None = None  # the author's complaint with the same text
+    repeated_complaint: int | None = None  # the author's open complaint this one restates
+    repeat_reason: str = "the author restates one of their complaints word for word"
 
 
 @dataclass(frozen=True)
@@ -59,7 +60,7 @@ def decide_link(
     if facts.thread_complaint is not None and mention.in_reply_to_user_id == mention.author_id:
         return Link("continuation", "the author continues their own complaint thread", facts.thread_complaint)
     if facts.repeated_complaint is not None:
-        return Link("repeat", "the author restates one of their complaints word for word", facts.repeated_complaint)
+        return Link("repeat", facts.repeat_reason, facts.repeated_complaint)
     if kind in complaint_kinds:
         return Link("new", f"classified as {kind}")
     return Link("not_complaint", f"classified as {kind}")

@@ -123,7 +123,7 @@ def _save(
     routing: RoutingTable | None,
 ) -> None:
     triage = triage_mention(mention, routing)
-    link = decide_link(mention, batch.facts_for(mention), triage.kind, account_id, complaint_kinds)
+    link = decide_link(mention, batch.facts_for(mention, triage), triage.kind, account_id, complaint_kinds)
     answerable = answer_from is None or mention.created_at >= answer_from
     batch.save(mention, raw, link, triage, answerable)
     counts.stored += 1

@@ -8,11 +8,17 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from ingest.dedupe import Thresholds, decide_near_duplicate, is_open_status, make_candidate
 from ingest.link import KnownFacts, Link, fingerprint
 from ingest.mention import Mention
 from ingest.store.models import ComplaintRow, MentionRow, QuarantineRow
 from ingest.store.store import add_event, next_tracking_number, to_json
 from ingest.triage import Triage
+
+
+# The author's newest complaints a mention is compared with for a restatement.
+AUTHOR_COMPLAINTS = 20
+REPEAT_THRESHOLDS = Thresholds()
 
 
 class MentionBatch:
@@ -26,8 +32,8 @@ class MentionBatch:
         """Return whether the tweet is stored already."""
         return self.session.get(MentionRow, tweet_id) is not None
 
-    def facts_for(self, mention: Mention) -> KnownFacts:
-        """Gather what the store knows about a mention's edits, targets and thread."""
+    def facts_for(self, mention: Mention, triage: Triage | None = None) -> KnownFacts:
+        """Gather what the store knows about a mention's edits, targets, thread and repeats."""
         earlier = self._first(
             select(MentionRow).where(
                 MentionRow.original_id == mention.original_id, MentionRow.tweet_id != mention.tweet_id
@@ -39,7 +45,7 @@ class MentionBatch:
             retweeted_complaint=self._complaint_of(mention.retweet_of),
             quoted_complaint=self._complaint_of(mention.quote_of),
             thread_complaint=self._thread_complaint(mention),
-            repeated_complaint=self._repeated_complaint(mention),
+            **self._repeat(mention, triage),
         )
 
     def save(self, mention: Mention, raw: Any, link: Link, triage: Triage, answerable: bool) -> MentionRow:
@@ -127,10 +133,35 @@ class MentionBatch:
         )
         return complaint.id if complaint else None
 
-    def _repeated_complaint(self, mention: Mention) -> int | None:
+    def _repeat(self, mention: Mention, triage: Triage | None) -> dict[str, Any]:
+        """Find the author's complaint this mention restates: word for word, or near enough."""
+        recent = list(
+            self.session.exec(
+                select(ComplaintRow)
+                .where(ComplaintRow.author_id == mention.author_id)
+                .order_by(col(ComplaintRow.id).desc())
+                .limit(AUTHOR_COMPLAINTS)
+            )
+        )
         wanted = fingerprint(mention.text)
-        complaints = self.session.exec(select(ComplaintRow).where(ComplaintRow.author_id == mention.author_id))
-        return next((c.id for c in complaints if fingerprint(c.text) == wanted), None)
+        exact = next((c.id for c in recent if fingerprint(c.text) == wanted), None)
+        if exact is not None:
+            return {"repeated_complaint": exact}
+        new = make_candidate(
+            None, mention.author_id, mention.text, mention.created_at,
+            category=triage.category if triage else None,
+            region_code=triage.region.code if triage and triage.region else None,
+        )
+        olds = [
+            make_candidate(c.id, c.author_id, c.text, c.created_at, category=c.category, region_code=c.region_code,
+                           open=is_open_status(c.status))
+            for c in recent
+        ]
+        near = decide_near_duplicate(new, olds, REPEAT_THRESHOLDS)
+        if near is None or near.kind != "repeat":
+            return {}
+        return {"repeated_complaint": near.complaint_id,
+                "repeat_reason": f"the author restates an open complaint (similarity {near.score:.2f}): {near.reason}"}
 
     def _open_complaint(self, mention: Mention, triage: Triage) -> int:
         complaint = ComplaintRow(

@@ -1,0 +1,67 @@
+"""Restatements through the real pipeline: one problem told again by its author is one complaint."""
+
+from __future__ import annotations
+
+import pytest
+import responses
+from sqlmodel import select
+
+from ingest.poll import PollConfig, poll_once
+from ingest.store.models import ComplaintRow, MentionRow
+from ingest.x_client import XClient
+from tests.fakes import ACCOUNT_ID, X_BASE, page, sample, tweet
+
+MENTIONS_URL = f"{X_BASE}/2/users/{ACCOUNT_ID}/mentions"
+FIRST = "@lapor1708 Lampu jalan di Gang Kenanga RT 03 Kel. Air Tawar Padang mati sudah seminggu, gelap sekali"
+
+
+@pytest.fixture
+def x():
+    return XClient(X_BASE, bearer_token=None, api_key="k", api_secret="s", access_token="t", access_token_secret="ts")
+
+
+def poll(x, store, clock, tweets):
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as api:
+        api.get(f"{X_BASE}/2/users/me", json=sample("users_me"))
+        api.get(MENTIONS_URL, json=page(tweets))
+        poll_once(x, store, clock, PollConfig(account="lapor1708"))
+
+
+def links(store):
+    return store.read(lambda s: {m.tweet_id: (m.link, m.complaint_id, m.link_reason) for m in s.exec(select(MentionRow))})
+
+
+@pytest.mark.parametrize(
+    ("again", "author", "link"),
+    [
+        ("@lapor1708 lampu jalan di gang kenanga RT 3 kel air tawar padang mati udah seminggu, gelappp", "2244994945",
+         "repeat"),
+        ("@lapor1708 Lampu jalan di Gang Kenanga RT 03 Kel. Air Tawar Padang mati sudah seminggu, gelap sekali!!",
+         "2244994945", "repeat"),
+        ("@lapor1708 Lampu jalan di Gang Kenanga RT 07 Kel. Air Tawar Padang mati sudah seminggu, gelap sekali",
+         "2244994945", "new"),  # another RT: another street light
+        ("@lapor1708 Sampah di TPS Jl. Veteran Padang belum diangkut lima hari, bau sekali", "2244994945", "new"),
+    ],
+)
+def test_a_restatement_by_its_author_joins_the_open_complaint(x, store, clock, again, author, link):
+    first = tweet("2126466096952209001", FIRST, created_at="2026-11-28T00:10:00.000Z")
+    poll(x, store, clock, [first])
+    second = tweet("2126466096952209002", again, author_id=author, created_at="2026-11-28T00:40:00.000Z")
+    poll(x, store, clock, [second, first])
+    found = links(store)
+    assert found["2126466096952209002"][0] == link, found["2126466096952209002"]
+    complaints = store.read(lambda s: list(s.exec(select(ComplaintRow))))
+    assert len(complaints) == (1 if link == "repeat" else 2)
+    if link == "repeat":
+        assert found["2126466096952209002"][1] == found["2126466096952209001"][1]
+        assert "similarity" in found["2126466096952209002"][2] or "word for word" in found["2126466096952209002"][2]
+
+
+def test_a_closed_complaint_told_again_in_other_words_is_a_new_complaint(x, store, clock):
+    poll(x, store, clock, [tweet("2126466096952209101", FIRST, created_at="2026-11-28T00:10:00.000Z")])
+    with store.session() as session:
+        session.exec(select(ComplaintRow)).one().status = "closed"
+    again = tweet("2126466096952209102", FIRST.replace("sudah seminggu", "lagi sejak kemarin"),
+                  created_at="2026-11-28T00:40:00.000Z")
+    poll(x, store, clock, [again])
+    assert links(store)["2126466096952209102"][0] == "new"
