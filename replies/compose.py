@@ -33,7 +33,7 @@ class ComposeError(ValueError):
 class Reply:
     """A reply text ready for the outbox."""
 
-    purpose: str  # acknowledgement | information | personal_data_warning | thanks | followup:<status>
+    purpose: str  # acknowledgement | repeat_notice | information | personal_data_warning | thanks | followup:<status>
     language: str  # id | en
     text: str
 
@@ -117,6 +117,17 @@ def compose_followup(
     values["agency"] = _agency(agency, lang)
     purpose = f"followup:{status}"
     return Reply(purpose, lang, _fit(templates.FOLLOWUP[status][lang], values, tracking_number + purpose))
+
+
+def compose_repeat_notice(
+    tracking_number: str, kind: str, tweet_id: str, language: str, options: ComposeOptions
+) -> Reply:
+    """Return the answer to an author restating an open complaint: its existing number."""
+    lang = reply_language(language)
+    values = _complaint_values(tracking_number, kind, "lainnya", lang, options)
+    values["link"] = templates.LINK_CLAUSE[lang].format(**values) if options.ack_link else ""
+    values["reference"] = reply_reference(tweet_id)
+    return Reply("repeat_notice", lang, _fit(templates.REPEAT_NOTICE[lang], values, values["reference"]))
 
 
 def compose_information(tweet_id: str, language: str, options: ComposeOptions) -> Reply:

@@ -3,10 +3,11 @@
 Who gets what (the README's reply policy mirrors this):
 - a new complaint or aspiration: an acknowledgement (with a personal-data warning inside it
   when the post shows personal data);
+- the author telling an open complaint again: its existing tracking number (a repeat notice);
 - a question: where to get the information (no complaint is opened unless configured);
 - appreciation: thanks, only with LAPOR_THANKS_REPLIES=true;
 - any other mention that shows personal data (a question included): a warning;
-- nothing for: our own posts, retweets, spam, chit-chat, thread continuations and repeats of
+- nothing for: our own posts, retweets, spam, chit-chat, thread continuations and edits of
   a complaint already acknowledged, users who opted out (or are opting out now), mentions
   older than the first start's backfill window, posts whose reply settings exclude us, and
   an author who already got the day's quota of replies.
@@ -22,6 +23,7 @@ from replies.optout import is_opt_out_request
 # reply_settings values under which X lets the mentioned account reply (X API v2 Tweet object).
 REPLY_ALLOWED = frozenset({"everyone", "mentionedUsers"})
 ACKNOWLEDGEMENT = "acknowledgement"
+REPEAT_NOTICE = "repeat_notice"
 INFORMATION = "information"
 PERSONAL_DATA_WARNING = "personal_data_warning"
 THANKS = "thanks"
@@ -89,6 +91,8 @@ def _refusal(mention: Mention, facts: ReplyFacts, account_id: str) -> ReplyPlan 
 def _purpose(facts: ReplyFacts, policy: ReplyPolicy) -> ReplyPlan:
     if facts.link == "new":
         return ReplyPlan(ACKNOWLEDGEMENT, f"new complaint ({facts.kind})")
+    if facts.link == "repeat" and not facts.has_personal_data:
+        return ReplyPlan(REPEAT_NOTICE, "the author restates an open complaint: told its existing number")
     if facts.link in ("continuation", "repeat", "same_tweet", "support"):
         if facts.has_personal_data:
             return ReplyPlan(PERSONAL_DATA_WARNING, f"{facts.link} of an acknowledged complaint that shows personal data")

@@ -106,7 +106,7 @@ def _draft(store: Store, row: MentionRow, mention: Mention, plan: ReplyPlan, con
         text=reply.text,
         has_link=reply.has_link,
         exclude_user_ids=tuple(excluded_reply_users(mention, config.account_id)),
-        complaint_id=row.complaint_id if plan.purpose == "acknowledgement" else None,
+        complaint_id=row.complaint_id if plan.purpose in ("acknowledgement", "repeat_notice") else None,
     )
 
 
@@ -120,6 +120,12 @@ def _compose(store: Store, row: MentionRow, purpose: str, config: QueueConfig) -
             complaint.tracking_number, complaint.kind, complaint.category, complaint.language, options,
             personal_data=complaint.has_personal_data,
         )
+    if purpose == "repeat_notice":
+        complaint = store.read(lambda s: s.get(ComplaintRow, row.complaint_id)) if row.complaint_id else None
+        if complaint is None:
+            return None
+        return compose.compose_repeat_notice(complaint.tracking_number, complaint.kind, row.tweet_id,
+                                             complaint.language, options)
     if purpose == "information":
         return compose.compose_information(row.tweet_id, row.language, options)
     if purpose == "personal_data_warning":

@@ -144,6 +144,25 @@ PERSONAL_DATA_WARNING: Variants = {
     ),
 }
 
+# The author told an open complaint again: it is the same report, here is its number.
+# {link} is " Pantau di {url}." or empty (LAPOR_ACK_LINK=false).
+REPEAT_NOTICE: Variants = {
+    "id": (
+        "Laporan ini sudah tercatat sebagai {tracking_number} dan sedang diproses, jadi tidak kami catat "
+        "dua kali.{link} (Ref: {reference})",
+        "Terima kasih sudah mengingatkan. Masalah ini sudah ada di laporan {tracking_number}; tambahan "
+        "informasi Anda kami gabungkan ke sana.{link} (Ref: {reference})",
+        "Kami sudah mencatat masalah yang sama di {tracking_number}. Petugas menindaklanjutinya dari "
+        "laporan itu.{link} (Ref: {reference})",
+    ),
+    "en": (
+        "This is already recorded as {tracking_number} and being handled, so we have not logged it "
+        "twice.{link} (Ref: {reference})",
+        "Thanks for the reminder. This problem is already report {tracking_number}; we have added your "
+        "post to it.{link} (Ref: {reference})",
+    ),
+}
+
 # Appreciation (LAPOR_THANKS_REPLIES=true only).
 THANKS: Variants = {
     "id": (

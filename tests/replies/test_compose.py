@@ -19,6 +19,7 @@ from replies.compose import (
     compose_followup,
     compose_information,
     compose_personal_data_warning,
+    compose_repeat_notice,
     compose_thanks,
     reply_reference,
     weighted_length,
@@ -40,7 +41,7 @@ def _fields(text: str) -> set[str]:
 
 def _all_templates():
     for name in ("ACKNOWLEDGEMENT", "ACKNOWLEDGEMENT_NO_LINK", "ACKNOWLEDGEMENT_PERSONAL_DATA", "INFORMATION",
-                 "PERSONAL_DATA_WARNING", "THANKS"):
+                 "PERSONAL_DATA_WARNING", "THANKS", "REPEAT_NOTICE"):
         for lang, variants in getattr(templates, name).items():
             for variant in variants:
                 yield f"{name}.{lang}", variant
@@ -82,7 +83,7 @@ def test_templates_use_only_known_placeholders(name, template):
 
 def test_every_reply_type_has_several_variants_in_both_languages():
     for name in ("ACKNOWLEDGEMENT", "ACKNOWLEDGEMENT_NO_LINK", "ACKNOWLEDGEMENT_PERSONAL_DATA", "INFORMATION",
-                 "PERSONAL_DATA_WARNING", "THANKS"):
+                 "PERSONAL_DATA_WARNING", "THANKS", "REPEAT_NOTICE"):
         variants = getattr(templates, name)
         assert len(variants["id"]) >= 3 and len(variants["en"]) >= 2, name
     for status, variants in templates.FOLLOWUP.items():
@@ -177,6 +178,17 @@ def test_texts_vary_between_complaints_but_not_for_one_complaint():
     assert len(openings) >= 3
     once = compose_acknowledgement("LPR-2611-00003", "pengaduan", "sosial", "id", LINK)
     assert once == compose_acknowledgement("LPR-2611-00003", "pengaduan", "sosial", "id", LINK)
+
+
+@pytest.mark.parametrize("language", ["id", "en"])
+@pytest.mark.parametrize("options", [LINK, NO_LINK])
+def test_a_repeat_notice_gives_the_existing_number_and_differs_per_mention(language, options):
+    texts = {compose_repeat_notice("LPR-2611-00042", "pengaduan", str(int(TWEET_ID) + n), language, options).text
+             for n in range(50)}
+    assert len(texts) == 50
+    for text in texts:
+        assert "LPR-2611-00042" in text and weighted_length(text) <= MAX_WEIGHTED_LENGTH
+        assert (URL.format(tracking_number="LPR-2611-00042") in text) == options.ack_link
 
 
 def test_information_answer_points_to_the_channels():

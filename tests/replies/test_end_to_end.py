@@ -75,8 +75,7 @@ def test_a_mixed_batch_gets_exactly_the_replies_it_should_once(db_url):
             assert sorted(targets(sandbox)) == sorted(posted)
             never = {sandbox.sample_id(key) for key in ("own_account", "spam_slot_gacor", "retweet_banjir",
                                                          "old_pju_bukittinggi", "reply_settings_following",
-                                                         "thread_lanjut_1", "thread_lanjut_2", "lampu_lalin_mati_ulang",
-                                                         "pju_agam")} | {stop}
+                                                         "thread_lanjut_1", "thread_lanjut_2", "pju_agam")} | {stop}
             assert not never & set(targets(sandbox))
             # Every answerable complaint was acknowledged under its own tweet, with its number.
             for complaint in rows(store, ComplaintRow):
@@ -85,6 +84,10 @@ def test_a_mixed_batch_gets_exactly_the_replies_it_should_once(db_url):
             ack_of_stopper = rows(store, ReplyRow, ReplyRow.in_reply_to_tweet_id == sandbox.sample_id("pju_agam"))
             assert [r.status for r in ack_of_stopper] == ["cancelled"]
             assert posted[sandbox.sample_id("terima_kasih")].purpose == "thanks"
+            # The author who tweeted the same broken traffic light again is told its number.
+            notice = posted[sandbox.sample_id("lampu_lalin_mati_ulang")]
+            original = next(c for c in rows(store, ComplaintRow) if c.first_tweet_id == sandbox.sample_id("lampu_lalin_mati"))
+            assert notice.purpose == "repeat_notice" and original.tracking_number in notice.text
             assert posted[nik_question].purpose == "personal_data_warning"
             assert posted[sandbox.sample_id("tourist_english")].language == "en"
             # No reply repeats personal data found in any mention.
