@@ -77,6 +77,7 @@ def complaint_dict(complaint: ComplaintRow) -> dict[str, Any]:
         "agency": complaint.agency,
         "flags": json.loads(complaint.flags_json or "[]"),
         "urgent": complaint.urgent,
+        "cluster_id": complaint.cluster_id,
         "needs_review": complaint.needs_review,
         "has_personal_data": complaint.has_personal_data,
         "acknowledgement": complaint.acknowledgement,
@@ -116,9 +117,19 @@ def complaint_detail(store: Store, complaint: ComplaintRow, as_json: bool) -> st
         for r in replies
     ]
     data["events"] = [{"at": e.at.isoformat(), "kind": e.kind, "message": e.message} for e in events]
+    data["cluster"] = _cluster(store, complaint)
     if as_json:
         return json.dumps(data, ensure_ascii=False, indent=2)
     return _detail_text(data)
+
+
+def _cluster(store: Store, complaint: ComplaintRow) -> list[str]:
+    """Return the tracking numbers of the other complaints about very likely the same problem."""
+    root = complaint.cluster_id or complaint.id
+    query = select(ComplaintRow.tracking_number).where(
+        (col(ComplaintRow.cluster_id) == root) | (col(ComplaintRow.id) == root), col(ComplaintRow.id) != complaint.id
+    )
+    return store.read(lambda s: sorted(s.exec(query).all()))
 
 
 def _detail_text(data: dict[str, Any]) -> str:
@@ -127,6 +138,8 @@ def _detail_text(data: dict[str, Any]) -> str:
                  f"needs review: {'yes' if data['needs_review'] else 'no'}")
     lines.append(f"region: {data['region'] or '-'} ({data['region_code'] or 'not named'}); "
                  f"agency: {data['agency'] or '-'}; flags: {', '.join(data['flags']) or 'none'}")
+    if data["cluster"]:
+        lines.append(f"same problem, other citizens: {', '.join(data['cluster'])}")
     lines.append(f"text: {data['text']}")
     lines.append("mentions:")
     lines += [f"  {m['tweet_id']} @{m['author']} [{m['link']}] {m['reason']}" for m in data["mentions_detail"]]

@@ -8,11 +8,15 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, TypeVar
 
+from sqlmodel import select
+
 from bot.settings import Settings, SettingsError
 from ingest.errors import StoreError
 from ingest.link import COMPLAINT_KINDS
 from ingest.poll import PollConfig, PollReport, known_account_id, poll_once
 from ingest.routing import RoutingError, RoutingTable, load_routing
+from ingest.store.models import ComplaintRow
+from ingest.store.near_duplicates import index_missing, needs_rebuild, rebuild
 from ingest.store.store import Store, open_store
 from ingest.x_client import XClient
 from replies.post import SendReport, send_replies
@@ -134,6 +138,17 @@ def load_routing_table(settings: Settings) -> RoutingTable:
         raise SettingsError(f"LAPOR_ROUTING_FILE: {exc}") from None
 
 
+def _ensure_near_duplicate_index(store: Store) -> None:
+    """Index complaints stored before the near-duplicate index, or rebuild it after a version change."""
+    with store.session() as session:
+        if needs_rebuild(session):
+            rows = session.exec(select(ComplaintRow.id, ComplaintRow.text)).all()
+            count = rebuild(session, [(cid, text) for cid, text in rows if cid is not None])
+            log.info("near-duplicate index rebuilt: %d complaints", count)
+        elif count := index_missing(session):
+            log.info("near-duplicate index: %d complaints added", count)
+
+
 def build_bot(settings: Settings) -> Bot:
     """Open the store and the X client the settings ask for (the sandbox if no keys)."""
     routing = load_routing_table(settings)
@@ -162,6 +177,7 @@ def build_bot(settings: Settings) -> Bot:
     )
     try:
         store = open_store(settings.database_url)
+        _ensure_near_duplicate_index(store)
     except StoreError:
         if sandbox is not None:
             sandbox.stop()

@@ -27,20 +27,22 @@ class KnownFacts:
     thread_complaint: int | None = None  # the author's own complaint in this conversation
     repeated_complaint: int | None = None  # the author's open complaint this one restates
     repeat_reason: str = "the author restates one of their complaints word for word"
+    related_complaint: int | None = None  # another author's complaint about very likely the same problem
+    related_reason: str = ""
 
 
 @dataclass(frozen=True)
 class Link:
     """How a mention is filed: `kind` names the relation, `complaint_id` its complaint."""
 
-    kind: str  # new | same_tweet | support | continuation | repeat | own | retweet | not_complaint
+    kind: str  # new | related | same_tweet | support | continuation | repeat | own | retweet | not_complaint
     reason: str
     complaint_id: int | None = None
 
     @property
     def opens_complaint(self) -> bool:
-        """Return whether this mention becomes a complaint of its own."""
-        return self.kind == "new"
+        """Return whether this mention becomes a complaint of its own (a related one too)."""
+        return self.kind in ("new", "related")
 
 
 def decide_link(
@@ -61,6 +63,8 @@ def decide_link(
         return Link("continuation", "the author continues their own complaint thread", facts.thread_complaint)
     if facts.repeated_complaint is not None:
         return Link("repeat", facts.repeat_reason, facts.repeated_complaint)
+    if kind in complaint_kinds and facts.related_complaint is not None:
+        return Link("related", f"classified as {kind}; {facts.related_reason}", facts.related_complaint)
     if kind in complaint_kinds:
         return Link("new", f"classified as {kind}")
     return Link("not_complaint", f"classified as {kind}")

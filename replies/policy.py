@@ -89,7 +89,7 @@ def _refusal(mention: Mention, facts: ReplyFacts, account_id: str) -> ReplyPlan 
 
 
 def _purpose(facts: ReplyFacts, policy: ReplyPolicy) -> ReplyPlan:
-    if facts.link == "new":
+    if facts.link in ("new", "related"):
         return ReplyPlan(ACKNOWLEDGEMENT, f"new complaint ({facts.kind})")
     if facts.link == "repeat" and not facts.has_personal_data:
         return ReplyPlan(REPEAT_NOTICE, "the author restates an open complaint: told its existing number")

@@ -8,10 +8,11 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from ingest.dedupe import Thresholds, decide_near_duplicate, is_open_status, make_candidate
+from ingest.dedupe import Signature, Thresholds, decide_near_duplicate, is_open_status, make_candidate, signature
 from ingest.link import KnownFacts, Link, fingerprint
 from ingest.mention import Mention
 from ingest.store.models import ComplaintRow, MentionRow, QuarantineRow
+from ingest.store.near_duplicates import candidates, fetch_candidates, index_complaint
 from ingest.store.store import add_event, next_tracking_number, to_json
 from ingest.triage import Triage
 
@@ -19,6 +20,8 @@ from ingest.triage import Triage
 # The author's newest complaints a mention is compared with for a restatement.
 AUTHOR_COMPLAINTS = 20
 REPEAT_THRESHOLDS = Thresholds()
+# Complaints sharing the most index bands that are verified as possibly the same problem.
+RELATED_CANDIDATES = 8
 
 
 class MentionBatch:
@@ -27,6 +30,7 @@ class MentionBatch:
     def __init__(self, session: Session, now: datetime) -> None:
         self.session = session
         self.now = now
+        self._signatures: dict[str, Signature] = {}
 
     def has_mention(self, tweet_id: str) -> bool:
         """Return whether the tweet is stored already."""
@@ -46,13 +50,14 @@ class MentionBatch:
             quoted_complaint=self._complaint_of(mention.quote_of),
             thread_complaint=self._thread_complaint(mention),
             **self._repeat(mention, triage),
+            **self._related(mention, triage),
         )
 
     def save(self, mention: Mention, raw: Any, link: Link, triage: Triage, answerable: bool) -> MentionRow:
         """Store the mention and apply its link (a new complaint, support, continuation…)."""
         complaint_id = link.complaint_id
         if link.opens_complaint:
-            complaint_id = self._open_complaint(mention, triage)
+            complaint_id = self._open_complaint(mention, triage, self._cluster_of(link))
         elif complaint_id is not None:
             self._update_complaint(complaint_id, mention, link)
         row = MentionRow(
@@ -163,8 +168,40 @@ class MentionBatch:
         return {"repeated_complaint": near.complaint_id,
                 "repeat_reason": f"the author restates an open complaint (similarity {near.score:.2f}): {near.reason}"}
 
-    def _open_complaint(self, mention: Mention, triage: Triage) -> int:
+    def _signature(self, mention: Mention) -> Signature:
+        """Return the mention's matching signature (computed once per mention)."""
+        if mention.tweet_id not in self._signatures:
+            self._signatures[mention.tweet_id] = signature(mention.text)
+        return self._signatures[mention.tweet_id]
+
+    def _related(self, mention: Mention, triage: Triage | None) -> dict[str, Any]:
+        """Find another author's complaint about very likely the same problem, via the band index."""
+        if triage is None:
+            return {}
+        sig = self._signature(mention)
+        found = fetch_candidates(self.session, candidates(self.session, sig, limit=RELATED_CANDIDATES))
+        others = [c for c in found if c.author_id != mention.author_id]
+        new = make_candidate(
+            None, mention.author_id, sig.text, mention.created_at, category=triage.category,
+            region_code=triage.region.code if triage.region else None, normalised=True,
+        )
+        near = decide_near_duplicate(new, others, REPEAT_THRESHOLDS)
+        if near is None or near.kind != "related":
+            return {}
+        return {"related_complaint": near.complaint_id,
+                "related_reason": f"very likely the problem of complaint {near.complaint_id} "
+                                  f"(similarity {near.score:.2f}): {near.reason}"}
+
+    def _cluster_of(self, link: Link) -> int | None:
+        """Return the cluster a related complaint joins: its match's cluster, or the match itself."""
+        if link.kind != "related" or link.complaint_id is None:
+            return None
+        match = self.session.get(ComplaintRow, link.complaint_id)
+        return (match.cluster_id or match.id) if match else None
+
+    def _open_complaint(self, mention: Mention, triage: Triage, cluster_id: int | None = None) -> int:
         complaint = ComplaintRow(
+            cluster_id=cluster_id,
             tracking_number=next_tracking_number(self.session, mention.created_at),
             first_tweet_id=mention.tweet_id,
             author_id=mention.author_id,
@@ -190,6 +227,7 @@ class MentionBatch:
         self.session.add(complaint)
         self.session.flush()
         assert complaint.id is not None
+        index_complaint(self.session, complaint.id, self._signature(mention))
         add_event(
             self.session, "complaint_opened", f"{complaint.tracking_number}: {triage.kind}/{triage.category}",
             self.now, tweet_id=mention.tweet_id, complaint_id=complaint.id,

@@ -67,6 +67,9 @@ class ComplaintRow(SQLModel, table=True):
     agency: str | None = Field(default=None, max_length=200)  # the agency's name
     urgent: bool = Field(default=False, index=True)
     flags_json: str = Field(default="[]", sa_column=Column(Text, nullable=False, server_default="[]"))
+    # The first complaint of the cluster this one belongs to (another author, very likely
+    # the same problem); None when it stands alone.
+    cluster_id: int | None = Field(default=None, index=True)
     needs_review: bool = False
     has_personal_data: bool = False
     supporters: int = 0

@@ -132,6 +132,23 @@ def rebuild(session: Session, rows: Iterable[tuple[int, str]], chunk: int = 10_0
     return count
 
 
+def index_missing(session: Session, chunk: int = 2_000) -> int:
+    """Index the complaints the index does not know yet (stored before it existed); return how many."""
+    missing = (
+        select(col(ComplaintRow.id), col(ComplaintRow.text))
+        .outerjoin(TEXTS, TEXTS.c.complaint_id == col(ComplaintRow.id))
+        .where(TEXTS.c.complaint_id.is_(None))
+        .order_by(col(ComplaintRow.id))
+        .limit(chunk)
+    )
+    count = 0
+    while rows := session.connection().execute(missing).all():
+        for (complaint_id, _), signed in zip(rows, signatures([text for _, text in rows])):
+            index_complaint(session, complaint_id, signed)
+        count += len(rows)
+    return count
+
+
 def _batches(rows: Iterable[tuple[int, str]], size: int) -> Iterator[list[tuple[int, str]]]:
     iterator = iter(rows)
     while batch := list(islice(iterator, size)):

@@ -123,7 +123,7 @@ def _reply_row(draft: ReplyDraft, now: datetime) -> ReplyRow:
 
 def _settle_acknowledgement(session: Session, row: MentionRow, reason: str, draft: ReplyDraft | None) -> None:
     """Keep the complaint's acknowledgement state in step with its first mention's reply."""
-    if row.link != "new" or row.complaint_id is None:
+    if row.link not in ("new", "related") or row.complaint_id is None:
         return
     complaint = session.get(ComplaintRow, row.complaint_id)
     if complaint is not None and complaint.acknowledgement == "pending":

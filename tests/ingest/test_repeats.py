@@ -65,3 +65,40 @@ def test_a_closed_complaint_told_again_in_other_words_is_a_new_complaint(x, stor
                   created_at="2026-11-28T00:40:00.000Z")
     poll(x, store, clock, [again])
     assert links(store)["2126466096952209102"][0] == "new"
+
+
+OTHER = "@lapor1708 lampu jalan di gang kenanga RT 03 kel air tawar padang mati sudah seminggu, gelap sekali min"
+
+
+def complaints(store):
+    return store.read(lambda s: {c.first_tweet_id: c for c in s.exec(select(ComplaintRow))})
+
+
+def test_other_citizens_reporting_the_same_problem_open_complaints_in_one_cluster(x, store, clock):
+    first = tweet("2126466096952209201", FIRST, author_id="101", created_at="2026-11-28T00:10:00.000Z")
+    second = tweet("2126466096952209202", OTHER, author_id="102", created_at="2026-11-28T00:20:00.000Z")
+    third = tweet("2126466096952209203", OTHER + " tolong", author_id="103", created_at="2026-11-28T00:30:00.000Z")
+    elsewhere = tweet("2126466096952209204", OTHER.replace("RT 03", "RT 09"), author_id="104",
+                      created_at="2026-11-28T00:40:00.000Z")
+    poll(x, store, clock, [first])
+    poll(x, store, clock, [elsewhere, third, second, first])
+    found, stored = links(store), complaints(store)
+    assert [found[t["id"]][0] for t in (second, third, elsewhere)] == ["related", "related", "new"]
+    cluster = stored[first["id"]].id
+    assert stored[second["id"]].cluster_id == cluster and stored[third["id"]].cluster_id == cluster
+    assert stored[first["id"]].cluster_id is None and stored[elsewhere["id"]].cluster_id is None
+    assert "similarity" in found[second["id"]][2]
+
+
+def test_after_a_restart_complaints_stored_before_the_index_are_indexed_and_found(x, store, clock):
+    from sqlalchemy import text
+
+    from bot.wiring import _ensure_near_duplicate_index
+
+    poll(x, store, clock, [tweet("2126466096952209301", FIRST, author_id="101", created_at="2026-11-28T00:10:00.000Z")])
+    with store.engine.begin() as conn:  # as a database from before the index would be
+        conn.execute(text("DELETE FROM near_duplicate_band"))
+        conn.execute(text("DELETE FROM near_duplicate_text"))
+    _ensure_near_duplicate_index(store)
+    poll(x, store, clock, [tweet("2126466096952209302", OTHER, author_id="102", created_at="2026-11-28T00:20:00.000Z")])
+    assert links(store)["2126466096952209302"][0] == "related"

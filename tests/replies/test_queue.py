@@ -129,3 +129,13 @@ def test_questions_open_complaints_only_when_configured(api, x, store, clock):
     assert queue_replies(store, clock, CONFIG).queued == 1
     [reply] = replies(store)
     assert reply.purpose == "acknowledgement" and complaint(store, question["id"]).tracking_number in reply.text
+
+
+def test_a_related_complaint_of_another_citizen_gets_its_own_acknowledgement(api, x, store, clock):
+    text = "@lapor1708 lampu jalan di Gang Kenanga RT 03 Kel. Air Tawar Padang mati sudah seminggu"
+    report = ingest(api, x, store, clock, [tweet("2126466096952201702", text + " min", author_id="72"),
+                                           tweet("2126466096952201701", text, author_id="71")])
+    assert report.queued == 2
+    numbers = [complaint(store, t).tracking_number for t in ("2126466096952201701", "2126466096952201702")]
+    assert [r.in_reply_to_tweet_id for r in replies(store)] == ["2126466096952201701", "2126466096952201702"]
+    assert all(number in reply.text for number, reply in zip(numbers, replies(store)))
