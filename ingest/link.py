@@ -29,13 +29,16 @@ class KnownFacts:
     repeat_reason: str = "the author restates one of their complaints word for word"
     related_complaint: int | None = None  # another author's complaint about very likely the same problem
     related_reason: str = ""
+    campaign_complaint: int | None = None  # the first complaint of a burst of copies from many accounts
+    campaign_reason: str = ""
 
 
 @dataclass(frozen=True)
 class Link:
     """How a mention is filed: `kind` names the relation, `complaint_id` its complaint."""
 
-    kind: str  # new | related | same_tweet | support | continuation | repeat | own | retweet | not_complaint
+    # new | related | campaign | same_tweet | support | continuation | repeat | own | retweet | not_complaint
+    kind: str
     reason: str
     complaint_id: int | None = None
 
@@ -63,6 +66,8 @@ def decide_link(
         return Link("continuation", "the author continues their own complaint thread", facts.thread_complaint)
     if facts.repeated_complaint is not None:
         return Link("repeat", facts.repeat_reason, facts.repeated_complaint)
+    if kind in complaint_kinds and facts.campaign_complaint is not None:
+        return Link("campaign", f"classified as {kind}; {facts.campaign_reason}", facts.campaign_complaint)
     if kind in complaint_kinds and facts.related_complaint is not None:
         return Link("related", f"classified as {kind}; {facts.related_reason}", facts.related_complaint)
     if kind in complaint_kinds:

@@ -7,7 +7,8 @@ Who gets what (the README's reply policy mirrors this):
 - a question: where to get the information (no complaint is opened unless configured);
 - appreciation: thanks, only with LAPOR_THANKS_REPLIES=true;
 - any other mention that shows personal data (a question included): a warning;
-- nothing for: our own posts, retweets, spam, chit-chat, thread continuations and edits of
+- nothing for: copies in a campaign (many accounts, near-identical text, minutes apart),
+  our own posts, retweets, spam, chit-chat, thread continuations and edits of
   a complaint already acknowledged, users who opted out (or are opting out now), mentions
   older than the first start's backfill window, posts whose reply settings exclude us, and
   an author who already got the day's quota of replies.
@@ -91,6 +92,8 @@ def _refusal(mention: Mention, facts: ReplyFacts, account_id: str) -> ReplyPlan 
 def _purpose(facts: ReplyFacts, policy: ReplyPolicy) -> ReplyPlan:
     if facts.link in ("new", "related"):
         return ReplyPlan(ACKNOWLEDGEMENT, f"new complaint ({facts.kind})")
+    if facts.link == "campaign":
+        return ReplyPlan(None, "one of many near-identical mentions from many accounts: collapsed for review")
     if facts.link == "repeat" and not facts.has_personal_data:
         return ReplyPlan(REPEAT_NOTICE, "the author restates an open complaint: told its existing number")
     if facts.link in ("continuation", "repeat", "same_tweet", "support"):

@@ -3,12 +3,22 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from datetime import datetime
 from typing import Any
 
 from sqlmodel import Session, col, select
 
-from ingest.dedupe import Signature, Thresholds, decide_near_duplicate, is_open_status, make_candidate, signature
+from ingest.dedupe import (
+    Signature,
+    Thresholds,
+    campaign_members,
+    decide_near_duplicate,
+    detect_campaign,
+    is_open_status,
+    make_candidate,
+    signature,
+)
 from ingest.link import KnownFacts, Link, fingerprint
 from ingest.mention import Mention
 from ingest.store.models import ComplaintRow, MentionRow, QuarantineRow
@@ -175,7 +185,11 @@ class MentionBatch:
         return self._signatures[mention.tweet_id]
 
     def _related(self, mention: Mention, triage: Triage | None) -> dict[str, Any]:
-        """Find another author's complaint about very likely the same problem, via the band index."""
+        """Find other authors' complaints about very likely the same problem, via the band index.
+
+        One of them makes this a related complaint in its cluster; copies from many accounts
+        within minutes make it part of a campaign, collapsed into the cluster's first complaint.
+        """
         if triage is None:
             return {}
         sig = self._signature(mention)
@@ -186,11 +200,30 @@ class MentionBatch:
             region_code=triage.region.code if triage.region else None, normalised=True,
         )
         near = decide_near_duplicate(new, others, REPEAT_THRESHOLDS)
-        if near is None or near.kind != "related":
+        if near is None or near.kind != "related" or near.complaint_id is None:
             return {}
+        campaign = detect_campaign(campaign_members(new, others, REPEAT_THRESHOLDS), REPEAT_THRESHOLDS)
+        if campaign is not None:
+            root = self._cluster_root(near.complaint_id)
+            return {"campaign_complaint": root, "campaign_reason": f"part of a campaign: {campaign.reason}"}
         return {"related_complaint": near.complaint_id,
                 "related_reason": f"very likely the problem of complaint {near.complaint_id} "
                                   f"(similarity {near.score:.2f}): {near.reason}"}
+
+    def _cluster_root(self, complaint_id: int) -> int:
+        match = self.session.get(ComplaintRow, complaint_id)
+        return (match.cluster_id or match.id or complaint_id) if match else complaint_id
+
+    def _flag_campaign(self, complaint: ComplaintRow, mention: Mention) -> None:
+        """Collapse a copy into the campaign's complaint, flagged for review (the event once)."""
+        complaint.supporters += 1
+        flags = json.loads(complaint.flags_json or "[]")
+        if "campaign" not in flags:
+            complaint.flags_json = to_json([*flags, "campaign"])
+            complaint.needs_review = True
+            add_event(self.session, "campaign", f"near-identical mentions from many accounts, from tweet "
+                      f"{mention.tweet_id} on: collapsed into this complaint for review", self.now,
+                      level="warning", tweet_id=mention.tweet_id, complaint_id=complaint.id)
 
     def _cluster_of(self, link: Link) -> int | None:
         """Return the cluster a related complaint joins: its match's cluster, or the match itself."""
@@ -247,5 +280,7 @@ class MentionBatch:
                       tweet_id=mention.tweet_id, complaint_id=complaint_id)
         elif link.kind == "continuation":
             complaint.text = f"{complaint.text}\n\n{mention.text}"
+        elif link.kind == "campaign":
+            self._flag_campaign(complaint, mention)
         complaint.mentions += 1
         complaint.updated_at = self.now

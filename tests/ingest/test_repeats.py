@@ -102,3 +102,28 @@ def test_after_a_restart_complaints_stored_before_the_index_are_indexed_and_foun
     _ensure_near_duplicate_index(store)
     poll(x, store, clock, [tweet("2126466096952209302", OTHER, author_id="102", created_at="2026-11-28T00:20:00.000Z")])
     assert links(store)["2126466096952209302"][0] == "related"
+
+
+def test_a_burst_of_copies_from_many_accounts_collapses_into_one_flagged_incident(x, store, clock):
+    text = "@lapor1708 Jalan berlubang besar di Jl. Veteran Kel. Air Tawar Padang belum diperbaiki, tolong segera!!"
+    burst = [tweet(f"21264660969522094{n:02d}", text, author_id=f"30{n}",
+                   created_at=f"2026-11-28T00:{10 + n:02d}:00.000Z") for n in range(8)]
+    poll(x, store, clock, list(reversed(burst)))
+    found = links(store)
+    kinds = [found[t["id"]][0] for t in burst]
+    assert kinds[0] == "new" and "campaign" in kinds and kinds[-1] == "campaign"
+    first = kinds.index("campaign")
+    assert set(kinds[1:first]) <= {"related"} and set(kinds[first:]) == {"campaign"}
+    stored = complaints(store)
+    root = stored[burst[0]["id"]]
+    assert len(stored) == first  # the copies after the burst was seen opened nothing
+    assert "campaign" in root.flags_json and root.needs_review
+    assert all(found[t["id"]][1] == root.id for t in burst[first:])
+
+
+def test_the_same_copies_spread_over_days_are_not_a_campaign(x, store, clock):
+    text = "@lapor1708 Jalan berlubang besar di Jl. Veteran Kel. Air Tawar Padang belum diperbaiki, tolong segera!!"
+    spread = [tweet(f"21264660969522095{n:02d}", text, author_id=f"40{n}",
+                    created_at=f"2026-11-{20 + n:02d}T00:10:00.000Z") for n in range(6)]
+    poll(x, store, clock, list(reversed(spread)))
+    assert "campaign" not in {kind for kind, _, _ in links(store).values()}

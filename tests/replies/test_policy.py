@@ -54,6 +54,8 @@ CASES = [
     ("retweet", RETWEET, replace(FACTS, link="support"), ReplyPolicy(), None, "retweet"),
     ("our own post", replace(MENTION, author_id=ACCOUNT), replace(FACTS, link="own"), ReplyPolicy(), None, "own"),
     ("continuation", MENTION, replace(FACTS, link="continuation"), ReplyPolicy(), None, "already acknowledged"),
+    ("campaign copy", MENTION, replace(FACTS, link="campaign"), ReplyPolicy(), None, "collapsed for review"),
+    ("related complaint", MENTION, replace(FACTS, link="related"), ReplyPolicy(), "acknowledgement", "new complaint"),
     ("repeat", MENTION, replace(FACTS, link="repeat"), ReplyPolicy(), "repeat_notice", "existing number"),
     ("repeat with personal data", MENTION, replace(FACTS, link="repeat", has_personal_data=True), ReplyPolicy(),
      "personal_data_warning", "repeat"),
