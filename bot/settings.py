@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
+
+from ingest.dedupe import DEFAULT_THRESHOLDS, Thresholds
 
 X_DEFAULT_BASE_URL = "https://api.x.com"
 SANDBOX_FOLLOWUP_URL = "http://127.0.0.1:8080/status/{tracking_number}"
@@ -98,6 +101,7 @@ class Settings:
     replies_per_author_per_day: int = 3
     prices: Prices = Prices()
     routing_file: str | None = None
+    dedupe: Thresholds = DEFAULT_THRESHOLDS
 
     @property
     def use_embedded_sandbox(self) -> bool:
@@ -138,6 +142,7 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
             _number(environ, "LAPOR_REPLIES_PER_AUTHOR_PER_DAY", 3, minimum=1, whole=True)
         ),
         routing_file=_optional(environ, "LAPOR_ROUTING_FILE"),
+        dedupe=_dedupe(environ),
         prices=Prices(
             read=_number(environ, "LAPOR_PRICE_READ_USD", Prices.read, minimum=0),
             post=_number(environ, "LAPOR_PRICE_POST_USD", Prices.post, minimum=0),
@@ -237,6 +242,29 @@ def _followup_url(environ: Mapping[str, str], *, required: bool) -> str:
         ) from None
     _http_url("LAPOR_FOLLOWUP_URL", filled)
     return raw
+
+
+def _dedupe(environ: Mapping[str, str]) -> Thresholds:
+    default = DEFAULT_THRESHOLDS
+
+    def share(name: str, value: float) -> float:
+        found = _number(environ, name, value, minimum=0)
+        if found > 1:
+            raise SettingsError(f"{name} must be between 0 and 1, not {found:g}")
+        return found
+
+    return replace(
+        default,
+        repeat=share("LAPOR_DEDUPE_REPEAT", default.repeat),
+        related=share("LAPOR_DEDUPE_RELATED", default.related),
+        campaign=share("LAPOR_DEDUPE_CAMPAIGN", default.campaign),
+        campaign_authors=int(_number(environ, "LAPOR_DEDUPE_CAMPAIGN_AUTHORS", default.campaign_authors,
+                                     minimum=2, whole=True)),
+        campaign_window=timedelta(minutes=_number(environ, "LAPOR_DEDUPE_CAMPAIGN_MINUTES",
+                                                  default.campaign_window.total_seconds() / 60, minimum=1)),
+        related_within=timedelta(days=_number(environ, "LAPOR_DEDUPE_RELATED_DAYS",
+                                              default.related_within.days, minimum=1)),
+    )
 
 
 def _log_level(value: str) -> str:

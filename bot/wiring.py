@@ -55,7 +55,7 @@ class Bot:
         kinds = COMPLAINT_KINDS | ({"permintaan_informasi"} if self.settings.info_opens_complaint else set())
         return PollConfig(
             account=self.settings.account, backfill_hours=self.settings.backfill_hours, complaint_kinds=kinds,
-            routing=self.routing,
+            routing=self.routing, thresholds=self.settings.dedupe,
         )
 
     def queue_config(self, account_id: str) -> QueueConfig:

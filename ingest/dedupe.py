@@ -155,6 +155,9 @@ class Thresholds:
     campaign_window: timedelta = timedelta(minutes=30)  # ... within this time
 
 
+DEFAULT_THRESHOLDS = Thresholds()
+
+
 @dataclass(frozen=True)
 class NearDuplicate:
     """How a new mention relates to one complaint: repeat, related or none, with score and why."""

@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
+from ingest.dedupe import DEFAULT_THRESHOLDS, Thresholds
 from ingest.errors import NormaliseError
 from ingest.link import COMPLAINT_KINDS, decide_link
 from ingest.mention import Mention
@@ -64,13 +65,14 @@ def ingest_tweets(
     answer_from: datetime | None,
     complaint_kinds: frozenset[str] = COMPLAINT_KINDS,
     routing: RoutingTable | None = None,
+    thresholds: Thresholds = DEFAULT_THRESHOLDS,
 ) -> IngestCounts:
     """Store every tweet in `fetched` (given oldest first), once; quarantine the unreadable."""
     counts = IngestCounts(received=len(fetched))
     for start in range(0, len(fetched), CHUNK):
         chunk = fetched[start : start + CHUNK]
         with store.session() as session:
-            batch = MentionBatch(session, now)
+            batch = MentionBatch(session, now, thresholds)
             for item in chunk:
                 _ingest_one(batch, item, counts, account_id=account_id, source=source, answer_from=answer_from,
                             complaint_kinds=complaint_kinds, routing=routing)

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Protocol
 
+from ingest.dedupe import DEFAULT_THRESHOLDS, Thresholds
 from ingest.errors import XAuthError, XError
 from ingest.link import COMPLAINT_KINDS
 from ingest.normalise import Includes
@@ -53,6 +54,7 @@ class PollConfig:
     max_pages: int = 20
     complaint_kinds: frozenset[str] = COMPLAINT_KINDS  # kinds that open a complaint
     routing: RoutingTable | None = None  # the agency routing table (None: the shipped one)
+    thresholds: Thresholds = DEFAULT_THRESHOLDS  # when texts count as one problem
 
 
 @dataclass
@@ -144,6 +146,7 @@ def _read_timeline(
             ingest_tweets(
                 store, _oldest_first(pages), account_id=account_id, source="mentions",
                 now=now, answer_from=answer_from, complaint_kinds=config.complaint_kinds, routing=config.routing,
+                thresholds=config.thresholds,
             )
         )
     _advance(store, now, config, pages, since_id, token, report)
@@ -197,7 +200,7 @@ def _backfill_gaps(
                 break
         counts = ingest_tweets(
             store, _oldest_first(pages), account_id=account_id, source="search", now=now, answer_from=None,
-            complaint_kinds=config.complaint_kinds, routing=config.routing,
+            complaint_kinds=config.complaint_kinds, routing=config.routing, thresholds=config.thresholds,
         )
         report.counts.add(counts)
         store.close_gap(gap.id, "backfilled", counts.stored, now)

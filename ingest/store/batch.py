@@ -10,6 +10,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from ingest.dedupe import (
+    DEFAULT_THRESHOLDS,
     Signature,
     Thresholds,
     campaign_members,
@@ -29,7 +30,6 @@ from ingest.triage import Triage
 
 # The author's newest complaints a mention is compared with for a restatement.
 AUTHOR_COMPLAINTS = 20
-REPEAT_THRESHOLDS = Thresholds()
 # Complaints sharing the most index bands that are verified as possibly the same problem.
 RELATED_CANDIDATES = 8
 
@@ -37,9 +37,10 @@ RELATED_CANDIDATES = 8
 class MentionBatch:
     """Looks up and saves mentions in one open session."""
 
-    def __init__(self, session: Session, now: datetime) -> None:
+    def __init__(self, session: Session, now: datetime, thresholds: Thresholds = DEFAULT_THRESHOLDS) -> None:
         self.session = session
         self.now = now
+        self.thresholds = thresholds
         self._signatures: dict[str, Signature] = {}
 
     def has_mention(self, tweet_id: str) -> bool:
@@ -172,7 +173,7 @@ class MentionBatch:
                            open=is_open_status(c.status))
             for c in recent
         ]
-        near = decide_near_duplicate(new, olds, REPEAT_THRESHOLDS)
+        near = decide_near_duplicate(new, olds, self.thresholds)
         if near is None or near.kind != "repeat":
             return {}
         return {"repeated_complaint": near.complaint_id,
@@ -199,10 +200,10 @@ class MentionBatch:
             None, mention.author_id, sig.text, mention.created_at, category=triage.category,
             region_code=triage.region.code if triage.region else None, normalised=True,
         )
-        near = decide_near_duplicate(new, others, REPEAT_THRESHOLDS)
+        near = decide_near_duplicate(new, others, self.thresholds)
         if near is None or near.kind != "related" or near.complaint_id is None:
             return {}
-        campaign = detect_campaign(campaign_members(new, others, REPEAT_THRESHOLDS), REPEAT_THRESHOLDS)
+        campaign = detect_campaign(campaign_members(new, others, self.thresholds), self.thresholds)
         if campaign is not None:
             root = self._cluster_root(near.complaint_id)
             return {"campaign_complaint": root, "campaign_reason": f"part of a campaign: {campaign.reason}"}
@@ -275,6 +276,7 @@ class MentionBatch:
             complaint.supporters += 1
         elif link.kind == "same_tweet":
             complaint.text = mention.text
+            index_complaint(self.session, complaint_id, signature(mention.text))  # match the new version
         elif link.kind == "repeat":
             add_event(self.session, "complaint_repeated", f"restated in tweet {mention.tweet_id}", self.now,
                       tweet_id=mention.tweet_id, complaint_id=complaint_id)

@@ -63,6 +63,10 @@ def test_postgresql_url_is_accepted():
         ({"LAPOR_REPLIES_PER_AUTHOR_PER_DAY": "2.5"}, "LAPOR_REPLIES_PER_AUTHOR_PER_DAY"),
         ({"LAPOR_PRICE_POST_WITH_LINK_USD": "-1"}, "LAPOR_PRICE_POST_WITH_LINK_USD"),
         ({"LAPOR_PRICE_READ_USD": "free"}, "LAPOR_PRICE_READ_USD"),
+        ({"LAPOR_DEDUPE_REPEAT": "2"}, "LAPOR_DEDUPE_REPEAT"),
+        ({"LAPOR_DEDUPE_RELATED": "high"}, "LAPOR_DEDUPE_RELATED"),
+        ({"LAPOR_DEDUPE_CAMPAIGN_AUTHORS": "1"}, "LAPOR_DEDUPE_CAMPAIGN_AUTHORS"),
+        ({"LAPOR_DEDUPE_CAMPAIGN_MINUTES": "0"}, "LAPOR_DEDUPE_CAMPAIGN_MINUTES"),
     ],
 )
 def test_a_bad_or_missing_setting_is_named_in_one_line(environ, named):
@@ -99,3 +103,11 @@ def test_reply_settings_are_read_and_an_empty_value_keeps_the_default():
     assert settings.thanks_replies and settings.info_opens_complaint
     assert settings.replies_per_author_per_day == 10 and settings.prices.post == 0
     assert load_settings({"LAPOR_POSTING_ENABLED": "  "}).posting_enabled
+
+
+def test_near_duplicate_thresholds_are_settings():
+    settings = load_settings({"LAPOR_DEDUPE_RELATED": "0.9", "LAPOR_DEDUPE_CAMPAIGN_AUTHORS": "10",
+                              "LAPOR_DEDUPE_CAMPAIGN_MINUTES": "60"})
+    assert settings.dedupe.related == 0.9 and settings.dedupe.campaign_authors == 10
+    assert settings.dedupe.campaign_window.total_seconds() == 3600
+    assert load_settings({}).dedupe.repeat == 0.65
