@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 from dotenv import load_dotenv
 
-from bot import classify_command, reply_commands, report
+from bot import classify_command, link_commands, reply_commands, report
 from bot.logs import setup_logging
 from bot.settings import Settings, SettingsError, load_settings
 from ingest.errors import StoreError
@@ -69,6 +69,7 @@ def _parser() -> argparse.ArgumentParser:
     show.add_argument("--json", action="store_true")
     show.set_defaults(handler=_complaints_show)
     reply_commands.add_status_command(actions)
+    link_commands.add_commands(actions)
     reply_commands.add_commands(commands)
     classify_command.add_command(commands)
     return parser
