@@ -264,6 +264,8 @@ def _dedupe(environ: Mapping[str, str]) -> Thresholds:
                                                   default.campaign_window.total_seconds() / 60, minimum=1)),
         related_within=timedelta(days=_number(environ, "LAPOR_DEDUPE_RELATED_DAYS",
                                               default.related_within.days, minimum=1)),
+        continuation_window=timedelta(minutes=_number(environ, "LAPOR_CONTINUATION_MINUTES",
+                                                      default.continuation_window.total_seconds() / 60, minimum=0)),
     )
 
 

@@ -153,6 +153,9 @@ class Thresholds:
     campaign: float = 0.90  # similarity of each copy to the newest mention
     campaign_authors: int = 5  # distinct authors ...
     campaign_window: timedelta = timedelta(minutes=30)  # ... within this time
+    # A remark with no kind of its own ("lokasinya depan SD 12") this soon after the author's
+    # complaint adds to it (policy: people send the details in a second post).
+    continuation_window: timedelta = timedelta(minutes=30)
 
 
 DEFAULT_THRESHOLDS = Thresholds()

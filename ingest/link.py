@@ -25,6 +25,7 @@ class KnownFacts:
     retweeted_complaint: int | None = None
     quoted_complaint: int | None = None
     thread_complaint: int | None = None  # the author's own complaint in this conversation
+    recent_complaint: int | None = None  # the author's complaint opened within the continuation window
     repeated_complaint: int | None = None  # the author's open complaint this one restates
     repeat_reason: str = "the author restates one of their complaints word for word"
     related_complaint: int | None = None  # another author's complaint about very likely the same problem
@@ -64,6 +65,9 @@ def decide_link(
         return Link("support", f"quote of complaint tweet {mention.quote_of} with no new problem", facts.quoted_complaint)
     if facts.thread_complaint is not None and mention.in_reply_to_user_id == mention.author_id:
         return Link("continuation", "the author continues their own complaint thread", facts.thread_complaint)
+    if facts.recent_complaint is not None and kind == "lainnya":
+        return Link("continuation", "the author adds a remark to the complaint they made minutes ago",
+                    facts.recent_complaint)
     if facts.repeated_complaint is not None:
         return Link("repeat", facts.repeat_reason, facts.repeated_complaint)
     if kind in complaint_kinds and facts.campaign_complaint is not None:

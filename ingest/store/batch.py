@@ -60,6 +60,7 @@ class MentionBatch:
             retweeted_complaint=self._complaint_of(mention.retweet_of),
             quoted_complaint=self._complaint_of(mention.quote_of),
             thread_complaint=self._thread_complaint(mention),
+            recent_complaint=self._recent_complaint(mention),
             **self._repeat(mention, triage),
             **self._related(mention, triage),
         )
@@ -144,6 +145,20 @@ class MentionBatch:
             .where(
                 ComplaintRow.author_id == mention.author_id,
                 ComplaintRow.conversation_id == mention.conversation_id,
+            )
+            .order_by(col(ComplaintRow.id).desc())
+        )
+        return complaint.id if complaint else None
+
+    def _recent_complaint(self, mention: Mention) -> int | None:
+        """Return the author's complaint opened within the continuation window before this mention."""
+        since = mention.created_at - self.thresholds.continuation_window
+        complaint = self._first(
+            select(ComplaintRow)
+            .where(
+                ComplaintRow.author_id == mention.author_id,
+                ComplaintRow.created_at >= since,
+                ComplaintRow.created_at <= mention.created_at,
             )
             .order_by(col(ComplaintRow.id).desc())
         )

@@ -111,3 +111,4 @@ def test_near_duplicate_thresholds_are_settings():
     assert settings.dedupe.related == 0.9 and settings.dedupe.campaign_authors == 10
     assert settings.dedupe.campaign_window.total_seconds() == 3600
     assert load_settings({}).dedupe.repeat == 0.65
+    assert load_settings({"LAPOR_CONTINUATION_MINUTES": "0"}).dedupe.continuation_window.total_seconds() == 0

@@ -127,3 +127,39 @@ def test_the_same_copies_spread_over_days_are_not_a_campaign(x, store, clock):
                     created_at=f"2026-11-{20 + n:02d}T00:10:00.000Z") for n in range(6)]
     poll(x, store, clock, list(reversed(spread)))
     assert "campaign" not in {kind for kind, _, _ in links(store).values()}
+
+
+def test_an_index_from_another_signature_version_is_rebuilt_at_start(x, store, clock):
+    from sqlalchemy import text
+
+    from bot.wiring import _ensure_near_duplicate_index
+
+    poll(x, store, clock, [tweet("2126466096952209601", FIRST, author_id="101", created_at="2026-11-28T00:10:00.000Z")])
+    with store.engine.begin() as conn:  # as if the keys had been computed by an older version
+        conn.execute(text("UPDATE near_duplicate_text SET version = 0"))
+        conn.execute(text("DELETE FROM near_duplicate_band"))
+    _ensure_near_duplicate_index(store)
+    with store.engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM near_duplicate_text WHERE version = 0")).scalar() == 0
+        assert conn.execute(text("SELECT count(*) FROM near_duplicate_band")).scalar() > 0
+    poll(x, store, clock, [tweet("2126466096952209602", OTHER, author_id="102", created_at="2026-11-28T00:20:00.000Z")])
+    assert links(store)["2126466096952209602"][0] == "related"
+
+
+@pytest.mark.parametrize(
+    ("remark", "minutes_later", "link"),
+    [
+        ("@lapor1708 tambahan: lokasinya depan musala Al Ikhlas", 10, "continuation"),
+        ("@lapor1708 tambahan: lokasinya depan musala Al Ikhlas", 90, "not_complaint"),
+        ("@lapor1708 bagaimana cara mengurus akta kelahiran anak?", 10, "not_complaint"),  # a question of its own
+    ],
+)
+def test_a_remark_soon_after_a_complaint_adds_to_it(x, store, clock, remark, minutes_later, link):
+    poll(x, store, clock, [tweet("2126466096952209701", FIRST, created_at="2026-11-28T00:00:00.000Z")])
+    later = tweet("2126466096952209702", remark, conversation_id="2126466096952209702",
+                  created_at=f"2026-11-28T{minutes_later // 60:02d}:{minutes_later % 60:02d}:00.000Z")
+    poll(x, store, clock, [later])
+    found = links(store)
+    assert found["2126466096952209702"][0] == link
+    if link == "continuation":
+        assert found["2126466096952209702"][1] == found["2126466096952209701"][1]
