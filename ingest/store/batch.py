@@ -7,6 +7,7 @@ import json
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from ingest.dedupe import (
@@ -22,7 +23,7 @@ from ingest.dedupe import (
 )
 from ingest.link import KnownFacts, Link, fingerprint
 from ingest.mention import Mention
-from ingest.store.models import ComplaintRow, MentionRow, QuarantineRow
+from ingest.store.models import ComplaintRow, MentionRow, QuarantineRow, ReplyRow
 from ingest.store.near_duplicates import candidates, fetch_candidates, index_complaint
 from ingest.store.store import add_event, next_tracking_number, to_json
 from ingest.triage import Triage
@@ -231,15 +232,39 @@ class MentionBatch:
         return (match.cluster_id or match.id or complaint_id) if match else complaint_id
 
     def _flag_campaign(self, complaint: ComplaintRow, mention: Mention) -> None:
-        """Collapse a copy into the campaign's complaint, flagged for review (the event once)."""
+        """Collapse a copy into the campaign's complaint; the first time, flag the whole burst."""
         complaint.supporters += 1
-        flags = json.loads(complaint.flags_json or "[]")
-        if "campaign" not in flags:
-            complaint.flags_json = to_json([*flags, "campaign"])
-            complaint.needs_review = True
-            add_event(self.session, "campaign", f"near-identical mentions from many accounts, from tweet "
-                      f"{mention.tweet_id} on: collapsed into this complaint for review", self.now,
-                      level="warning", tweet_id=mention.tweet_id, complaint_id=complaint.id)
+        if "campaign" in json.loads(complaint.flags_json or "[]"):
+            return
+        since = mention.created_at - self.thresholds.campaign_window
+        burst = self.session.exec(
+            select(ComplaintRow).where(
+                (col(ComplaintRow.id) == complaint.id)
+                | ((col(ComplaintRow.cluster_id) == complaint.id) & (col(ComplaintRow.created_at) >= since))
+            )
+        ).all()
+        for member in burst:
+            self._flag_campaign_member(member)
+        add_event(self.session, "campaign", f"near-identical mentions from many accounts, from tweet "
+                  f"{mention.tweet_id} on: collapsed into this complaint for review ({len(burst)} complaints "
+                  f"of the burst flagged, their acknowledgements held)", self.now,
+                  level="warning", tweet_id=mention.tweet_id, complaint_id=complaint.id)
+
+    def _flag_campaign_member(self, member: ComplaintRow) -> None:
+        """Flag one complaint of a campaign for review and hold its acknowledgement if unsent."""
+        member.flags_json = to_json([*json.loads(member.flags_json or "[]"), "campaign"])
+        member.needs_review, member.updated_at = True, self.now
+        reason = "part of a campaign of near-identical mentions: held for review"
+        if member.acknowledgement == "pending":
+            member.acknowledgement, member.acknowledgement_reason = "skipped", reason
+        first = self.session.get(MentionRow, member.first_tweet_id)
+        if first is not None and first.reply_state == "pending":
+            first.reply_state, first.reply_reason = "skipped", reason
+        self.session.execute(
+            update(ReplyRow)
+            .where(col(ReplyRow.complaint_id) == member.id, col(ReplyRow.status) == "queued")
+            .values(status="cancelled", last_error=reason, updated_at=self.now)
+        )
 
     def _cluster_of(self, link: Link) -> int | None:
         """Return the cluster a related complaint joins: its match's cluster, or the match itself."""

@@ -9,6 +9,8 @@ from sqlmodel import select
 from ingest.poll import PollConfig, poll_once
 from ingest.store.models import ComplaintRow, MentionRow
 from ingest.x_client import XClient
+from replies.compose import ComposeOptions
+from replies.queue import QueueConfig, queue_replies
 from tests.fakes import ACCOUNT_ID, X_BASE, page, sample, tweet
 
 MENTIONS_URL = f"{X_BASE}/2/users/{ACCOUNT_ID}/mentions"
@@ -119,6 +121,10 @@ def test_a_burst_of_copies_from_many_accounts_collapses_into_one_flagged_inciden
     assert len(stored) == first  # the copies after the burst was seen opened nothing
     assert "campaign" in root.flags_json and root.needs_review
     assert all(found[t["id"]][1] == root.id for t in burst[first:])
+    # The whole burst is one incident for review: no acknowledgement goes out for any of it.
+    assert all("campaign" in c.flags_json and c.acknowledgement == "skipped" for c in stored.values())
+    config = QueueConfig(account_id=ACCOUNT_ID, compose=ComposeOptions("https://x.example/{tracking_number}"))
+    assert queue_replies(store, clock, config).queued == 0
 
 
 def test_the_same_copies_spread_over_days_are_not_a_campaign(x, store, clock):
