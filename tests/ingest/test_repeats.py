@@ -7,7 +7,7 @@ import responses
 from sqlmodel import select
 
 from ingest.poll import PollConfig, poll_once
-from ingest.store.models import ComplaintRow, MentionRow
+from ingest.store.models import ComplaintRow, MentionRow, ReplyRow
 from ingest.x_client import XClient
 from replies.compose import ComposeOptions
 from replies.queue import QueueConfig, queue_replies
@@ -169,3 +169,34 @@ def test_a_remark_soon_after_a_complaint_adds_to_it(x, store, clock, remark, min
     assert found["2126466096952209702"][0] == link
     if link == "continuation":
         assert found["2126466096952209702"][1] == found["2126466096952209701"][1]
+
+
+def test_every_structural_relation_through_the_pipeline(x, store, clock):
+    root = tweet("2126466096952209801", FIRST, author_id="501", created_at="2026-11-28T00:00:00.000Z")
+    edited = tweet("2126466096952209802", FIRST + " (update: dua lampu)", author_id="501",
+                   created_at="2026-11-28T00:05:00.000Z",
+                   edit_history_tweet_ids=["2126466096952209801", "2126466096952209802"])
+    thread = tweet("2126466096952209803", "@lapor1708 warga sudah lapor ke kelurahan tapi belum ada tindakan sama sekali",
+                   author_id="501", created_at="2026-11-28T02:00:00.000Z", conversation_id=root["id"],
+                   in_reply_to_user_id="501", referenced_tweets=[{"type": "replied_to", "id": root["id"]}])
+    retweet = tweet("2126466096952209804", "RT @warga0501: " + FIRST, author_id="502",
+                    created_at="2026-11-28T02:10:00.000Z", referenced_tweets=[{"type": "retweeted", "id": root["id"]}])
+    quote = tweet("2126466096952209805", "@lapor1708 betul, mohon segera ditindaklanjuti 🙏", author_id="503",
+                  created_at="2026-11-28T02:20:00.000Z", referenced_tweets=[{"type": "quoted", "id": root["id"]}])
+    quote_new = tweet("2126466096952209806", "@lapor1708 Bukan cuma di sini. Di Jl. Raya Kuranji Padang juga ada "
+                      "lubang besar di tengah jalan, tolong diperbaiki", author_id="504", created_at="2026-11-28T02:30:00.000Z",
+                      referenced_tweets=[{"type": "quoted", "id": root["id"]}])
+    poll(x, store, clock, [root])
+    poll(x, store, clock, [quote_new, quote, retweet, thread, edited, root])
+    found = links(store)
+    assert {key: found[t["id"]][0] for key, t in (("edit", edited), ("thread", thread), ("retweet", retweet),
+                                                  ("quote", quote), ("quote_new", quote_new))} == {
+        "edit": "same_tweet", "thread": "continuation", "retweet": "support", "quote": "support", "quote_new": "new"}
+    complaint = complaints(store)[root["id"]]
+    assert "(update: dua lampu)" in complaint.text and "belum ada tindakan" in complaint.text
+    assert complaint.supporters == 2 and complaint.mentions == 5
+    assert len(complaints(store)) == 2
+    config = QueueConfig(account_id=ACCOUNT_ID, compose=ComposeOptions("https://x.example/{tracking_number}"))
+    queue_replies(store, clock, config)
+    acks = store.read(lambda s: s.exec(select(ReplyRow).where(ReplyRow.purpose == "acknowledgement")).all())
+    assert sorted(r.in_reply_to_tweet_id for r in acks) == [root["id"], quote_new["id"]]  # one per complaint
