@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import sys
 from collections.abc import Sequence
 
@@ -99,11 +100,18 @@ def _sandbox(settings: Settings, args: argparse.Namespace) -> int:
                      host=args.host, port=args.port)
     print(f"X API sandbox for @{settings.account} on http://{args.host}:{args.port} "
           f"(set X_API_BASE_URL to this address); Ctrl-C stops it", file=sys.stderr)
+    # Stop on SIGINT and SIGTERM even when started with SIGINT ignored (a background job).
+    for stop in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(stop, _interrupt)
     try:
         server.serve_forever()
     except KeyboardInterrupt:
         pass
     return 0
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 def _complaints_list(settings: Settings, args: argparse.Namespace) -> int:
