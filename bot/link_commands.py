@@ -6,10 +6,10 @@ import argparse
 import sys
 from typing import Any
 
+from bot.reply_commands import opened_store
 from bot.settings import Settings
 from ingest.store.followups import StatusChangeError, change_status
 from ingest.store.links import LinkChangeError, merge_complaints, unlink_mention
-from ingest.store.store import open_store
 
 EXIT_RUNTIME = 1
 
@@ -60,12 +60,10 @@ def unmerge_command(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _run(settings: Settings, action: Any) -> int:
-    store = open_store(settings.database_url)
-    try:
-        print(action(store))
-    except (LinkChangeError, StatusChangeError) as exc:
-        print(f"lapor-bot: {exc}", file=sys.stderr)
-        return EXIT_RUNTIME
-    finally:
-        store.close()
+    with opened_store(settings) as store:
+        try:
+            print(action(store))
+        except (LinkChangeError, StatusChangeError) as exc:
+            print(f"lapor-bot: {exc}", file=sys.stderr)
+            return EXIT_RUNTIME
     return 0

@@ -71,7 +71,8 @@ def add_status_command(complaint_actions: Any) -> None:
 
 
 @contextmanager
-def _store(settings: Settings) -> Iterator[Store]:
+def opened_store(settings: Settings) -> Iterator[Store]:
+    """Open the configured database for one command and close it after."""
     store = open_store(settings.database_url)
     try:
         yield store
@@ -87,7 +88,7 @@ def _now() -> Any:
 
 def replies_list(settings: Settings, args: argparse.Namespace) -> int:
     """Print the outbox."""
-    with _store(settings) as store:
+    with opened_store(settings) as store:
         rows = replies(store, status=args.status, limit=args.limit)
     if args.json:
         print(json.dumps([reply_dict(r) for r in rows], ensure_ascii=False, indent=2))
@@ -140,7 +141,7 @@ def replies_send(settings: Settings, args: argparse.Namespace) -> int:
 def replies_preview(settings: Settings, args: argparse.Namespace) -> int:
     """Print a complaint's replies so far and the texts of the replies still to come."""
     options = ComposeOptions(followup_url=settings.followup_url, ack_link=settings.ack_link)
-    with _store(settings) as store:
+    with opened_store(settings) as store:
         complaint = store.complaint(args.tracking_number.strip().upper())
         if complaint is None:
             print(f"lapor-bot: no complaint {args.tracking_number}", file=sys.stderr)
@@ -169,7 +170,7 @@ def replies_preview(settings: Settings, args: argparse.Namespace) -> int:
 
 def replies_stop(settings: Settings, args: argparse.Namespace) -> int:
     """Stop all posting."""
-    with _store(settings) as store:
+    with opened_store(settings) as store:
         stop_posting(store, args.reason, _now())
     print(f"posting stopped for every bot process on this database ({args.reason}); "
           "`lapor-bot replies resume` lifts it")
@@ -178,7 +179,7 @@ def replies_stop(settings: Settings, args: argparse.Namespace) -> int:
 
 def replies_resume(settings: Settings, args: argparse.Namespace) -> int:
     """Lift the stop."""
-    with _store(settings) as store:
+    with opened_store(settings) as store:
         was = posting_stopped(store)
         resume_posting(store, _now())
     print("posting resumed" if was else "posting was not stopped")
@@ -189,7 +190,7 @@ def replies_resume(settings: Settings, args: argparse.Namespace) -> int:
 
 def optouts_list(settings: Settings, args: argparse.Namespace) -> int:
     """Print the opt-outs."""
-    with _store(settings) as store:
+    with opened_store(settings) as store:
         rows = opt_outs(store)
     data = [{"author_id": r.author_id, "username": r.author_username, "tweet_id": r.tweet_id,
              "since": r.created_at.isoformat()} for r in rows]
@@ -205,7 +206,7 @@ def optouts_list(settings: Settings, args: argparse.Namespace) -> int:
 
 def optouts_remove(settings: Settings, args: argparse.Namespace) -> int:
     """Undo one opt-out."""
-    with _store(settings) as store:
+    with opened_store(settings) as store:
         removed = remove_opt_out(store, args.who, _now())
     if removed is None:
         print(f"lapor-bot: no opt-out for {args.who}", file=sys.stderr)
@@ -216,7 +217,7 @@ def optouts_remove(settings: Settings, args: argparse.Namespace) -> int:
 
 def usage_report(settings: Settings, args: argparse.Namespace) -> int:
     """Print reads, posts and the estimated spend per day."""
-    with _store(settings) as store:
+    with opened_store(settings) as store:
         rows = usage_days(store, _now(), args.days)
     prices = settings.prices
     data = [{"day": r.day, "reads": r.reads, "posts": r.posts, "posts_with_link": r.posts_with_link,
@@ -237,7 +238,7 @@ def usage_report(settings: Settings, args: argparse.Namespace) -> int:
 def complaints_status(settings: Settings, args: argparse.Namespace) -> int:
     """Change a complaint's status; owe the citizen a follow-up unless --quiet."""
     announce = not args.quiet and args.status in FOLLOWUP_STATUSES
-    with _store(settings) as store:
+    with opened_store(settings) as store:
         try:
             complaint = change_status(store, args.tracking_number.strip().upper(), args.status, _now(),
                                       announce=announce, agency=args.agency, note=args.note)

@@ -17,7 +17,6 @@ from ingest.dedupe import (
     campaign_members,
     decide_near_duplicate,
     detect_campaign,
-    is_open_status,
     make_candidate,
     signature,
 )
@@ -180,15 +179,12 @@ class MentionBatch:
         if exact is not None:
             return {"repeated_complaint": exact}
         new = make_candidate(
-            None, mention.author_id, mention.text, mention.created_at,
+            None, mention.author_id, self._signature(mention).text, mention.created_at,
             category=triage.category if triage else None,
-            region_code=triage.region.code if triage and triage.region else None,
+            region_code=triage.region.code if triage and triage.region else None, normalised=True,
         )
-        olds = [
-            make_candidate(c.id, c.author_id, c.text, c.created_at, category=c.category, region_code=c.region_code,
-                           open=is_open_status(c.status))
-            for c in recent
-        ]
+        # The index keeps each complaint's normalised text: no need to normalise them again.
+        olds = fetch_candidates(self.session, [c.id for c in recent if c.id is not None])
         near = decide_near_duplicate(new, olds, self.thresholds)
         if near is None or near.kind != "repeat":
             return {}
