@@ -29,7 +29,9 @@ lint: $(STAMP)
 		ingest/language.py ingest/personal_data.py ingest/tracking.py ingest/backoff.py ingest/flags.py \
 		ingest/region.py ingest/region_names.py ingest/region_words.py ingest/gazetteer.py ingest/routing.py \
 		ingest/model.py ingest/decide.py ingest/lifecycle.py ingest/dedupe.py ingest/match_text.py \
-		replies/compose.py replies/policy.py replies/optout.py replies/followup.py replies/templates.py
+		replies/compose.py replies/policy.py replies/optout.py replies/followup.py replies/templates.py \
+		ingest/workdays.py ingest/sla.py replies/forward/message.py replies/forward/signing.py \
+		replies/forward/types.py
 
 ## Print the benchmarks' figures (they read ../shared/data).
 bench: $(STAMP)

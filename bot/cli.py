@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 from dotenv import load_dotenv
 
-from bot import classify_command, link_commands, reply_commands, report
+from bot import classify_command, export_commands, inbound, link_commands, reply_commands, report, review_commands
 from bot.logs import setup_logging
 from bot.settings import Settings, SettingsError, load_settings
 from ingest.errors import StoreError
@@ -29,7 +29,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SettingsError as exc:
         print(f"lapor-bot: configuration error: {exc}", file=sys.stderr)
         return EXIT_CONFIG
-    setup_logging(settings.log_level, settings.credentials.secrets())
+    setup_logging(settings.log_level, settings.secrets())
     try:
         return int(args.handler(settings, args) or 0)
     except BrokenPipeError:
@@ -72,6 +72,9 @@ def _parser() -> argparse.ArgumentParser:
     reply_commands.add_status_command(actions)
     link_commands.add_commands(actions)
     reply_commands.add_commands(commands)
+    review_commands.add_commands(commands, actions)
+    export_commands.add_commands(commands)
+    inbound.add_command(commands)
     classify_command.add_command(commands)
     return parser
 
@@ -81,14 +84,29 @@ def _run(settings: Settings, args: argparse.Namespace) -> int:
     from bot.wiring import build_bot
 
     bot = build_bot(settings)
+    server = None
     try:
+        if settings.inbound_port and not args.once:
+            from bot.wiring import utc_now
+
+            try:
+                server = inbound.start_inbound(bot.store, settings.agency_secrets, settings.inbound_host,
+                                               settings.inbound_port, utc_now)
+            except OSError as exc:
+                raise SettingsError(f"LAPOR_INBOUND_PORT: cannot listen on {settings.inbound_host}:"
+                                    f"{settings.inbound_port}: {exc.strerror or exc}") from None
+            print(f"agency status webhook on {server.url}/agencies/<agency-id>/responses", file=sys.stderr)
         if args.once:
             bot.poll()
+            bot.sla()
+            bot.forward()
             bot.send()
         else:
             run_until_stopped(bot)
         print(report.summary(bot.store, bot.totals, settings.prices))
     finally:
+        if server is not None:
+            server.stop()
         bot.close()
     return 0
 

@@ -8,7 +8,18 @@ from typing import Any
 from sqlmodel import col, select
 
 from bot.settings import Prices
-from ingest.store.models import ComplaintRow, GapRow, MentionRow, OptOutRow, QuarantineRow, ReplyRow, UsageRow
+from ingest.store.audit import audit_trail
+from ingest.store.models import (
+    ComplaintRow,
+    ForwardRow,
+    GapRow,
+    MentionRow,
+    OptOutRow,
+    QuarantineRow,
+    ReplyRow,
+    ResponseRow,
+    UsageRow,
+)
 from ingest.store.store import Store
 from replies.post import STOP_KEY
 
@@ -23,7 +34,8 @@ def summary(store: Store, totals: dict[str, int], prices: Prices | None = None) 
     gaps = store.count_by(GapRow.status)
     lines = [
         "== LAPOR! mentions bot: summary ==",
-        "this run: " + ", ".join(f"{value} {name}" for name, value in totals.items()),
+        "this run: " + ", ".join(f"{value} {name}" for name, value in totals.items()
+                                 if value or name in ("mentions read", "complaints opened", "replies posted")),
         f"mentions stored: {sum(links.values())} ({_pairs(links)})",
         f"complaints: {sum(kinds.values())}",
         f"  by kind: {_pairs(kinds)}",
@@ -81,9 +93,21 @@ def complaint_dict(complaint: ComplaintRow) -> dict[str, Any]:
         "needs_review": complaint.needs_review,
         "has_personal_data": complaint.has_personal_data,
         "acknowledgement": complaint.acknowledgement,
+        "personal_data_marked": complaint.personal_data_marked,
+        "rejection_reason": complaint.rejection_reason,
         "created_at": complaint.created_at.isoformat(),
+        **{stage: _iso(getattr(complaint, stage)) for stage in _STAGES},
+        "sla_stage": complaint.due_stage,
+        "due": _iso(complaint.due_at),
         "text": complaint.text,
     }
+
+
+_STAGES = ("acknowledged_at", "verified_at", "forwarded_at", "responded_at", "closed_at")
+
+
+def _iso(moment: Any) -> str | None:
+    return moment.isoformat() if moment is not None else None
 
 
 def complaint_table(complaints: list[ComplaintRow]) -> str:
@@ -118,9 +142,27 @@ def complaint_detail(store: Store, complaint: ComplaintRow, as_json: bool) -> st
     ]
     data["events"] = [{"at": e.at.isoformat(), "kind": e.kind, "message": e.message} for e in events]
     data["cluster"] = _cluster(store, complaint)
+    data["audit"] = [{"at": a.at.isoformat(), "actor": a.actor, "action": a.action, "field": a.field,
+                      "previous": a.previous, "value": a.value, "reason": a.reason}
+                     for a in audit_trail(store, complaint.id)]
+    data["forwards"] = [{"id": f.id, "agency_id": f.agency_id, "channel": f.channel, "purpose": f.purpose,
+                         "status": f.status, "attempts": f.attempts, "last_error": f.last_error,
+                         "external_id": f.external_id} for f in _forwards(store, complaint.id)]
+    data["responses"] = [{"at": r.at.isoformat(), "actor": r.actor, "status": r.status, "note": r.note,
+                          "source": r.source} for r in _responses(store, complaint.id)]
     if as_json:
         return json.dumps(data, ensure_ascii=False, indent=2)
     return _detail_text(data)
+
+
+def _forwards(store: Store, complaint_id: int) -> list[ForwardRow]:
+    query = select(ForwardRow).where(ForwardRow.complaint_id == complaint_id).order_by(col(ForwardRow.id))
+    return store.read(lambda s: list(s.exec(query)))
+
+
+def _responses(store: Store, complaint_id: int) -> list[ResponseRow]:
+    query = select(ResponseRow).where(ResponseRow.complaint_id == complaint_id).order_by(col(ResponseRow.id))
+    return store.read(lambda s: list(s.exec(query)))
 
 
 def _cluster(store: Store, complaint: ComplaintRow) -> list[str]:
@@ -145,6 +187,19 @@ def _detail_text(data: dict[str, Any]) -> str:
     lines += [f"  {m['tweet_id']} @{m['author']} [{m['link']}] {m['reason']}" for m in data["mentions_detail"]]
     lines.append("replies:")
     lines += [f"  [{r['status']}] {r['purpose']}: {r['text']}" for r in data["replies"]] or ["  none"]
+    if data.get("due"):
+        lines.append(f"deadline: {data['due']}")
+    lines.append("forwards:")
+    lines += [f"  #{f['id']} {f['purpose']} to {f['agency_id']} by {f['channel']}: {f['status']} "
+              f"({f['attempts']} attempts){' - ' + f['last_error'] if f['last_error'] else ''}"
+              for f in data["forwards"]] or ["  none"]
+    if data["responses"]:
+        lines.append("agency responses:")
+        lines += [f"  {r['at']} {r['actor']} [{r['status']}] {r['note']}" for r in data["responses"]]
+    lines.append("audit:")
+    lines += [f"  {a['at']} {a['actor']} {a['action']}"
+              + (f" {a['field']}: {a['previous']} -> {a['value']}" if a["field"] else "")
+              + (f" ({a['reason']})" if a["reason"] else "") for a in data["audit"]] or ["  none"]
     lines.append("events:")
     lines += [f"  {e['at']} {e['kind']}: {e['message']}" for e in data["events"]]
     return "\n".join(lines)

@@ -16,7 +16,7 @@ log = logging.getLogger(__name__)
 
 
 def build_scheduler(bot: Bot) -> BackgroundScheduler:
-    """Return a scheduler running poll and send every poll_seconds, one job at a time."""
+    """Return a scheduler running poll, send and forward every poll_seconds, one job at a time."""
     seconds = bot.settings.poll_seconds
     scheduler = BackgroundScheduler(
         executors={"default": ThreadPoolExecutor(max_workers=1)},
@@ -26,6 +26,9 @@ def build_scheduler(bot: Bot) -> BackgroundScheduler:
     start = datetime.now(timezone.utc)
     scheduler.add_job(bot.poll, "interval", seconds=seconds, id="poll", next_run_time=start)
     scheduler.add_job(bot.send, "interval", seconds=seconds, id="send", next_run_time=start)
+    scheduler.add_job(bot.forward, "interval", seconds=seconds, id="forward", next_run_time=start)
+    # Deadlines move in working days: a check every five minutes is plenty.
+    scheduler.add_job(bot.sla, "interval", seconds=max(seconds, 300), id="sla", next_run_time=start)
     return scheduler
 
 

@@ -6,12 +6,17 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 from ingest.dedupe import DEFAULT_THRESHOLDS, Thresholds
+from replies.forward.types import SmtpConfig
+
+if TYPE_CHECKING:
+    from ingest.sla import SlaSettings
 
 X_DEFAULT_BASE_URL = "https://api.x.com"
 SANDBOX_FOLLOWUP_URL = "http://127.0.0.1:8080/status/{tracking_number}"
@@ -25,6 +30,9 @@ _X_SECRET_NAMES = (
 _OAUTH1_NAMES = _X_SECRET_NAMES[1:]
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
+AGENCY_SECRET_PREFIX = "LAPOR_AGENCY_SECRET_"
+OPEN311_KEY_PREFIX = "LAPOR_AGENCY_OPEN311_KEY_"
+_EMAIL = re.compile(r"[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+")
 # X usernames: 1-15 letters, digits or underscores (X's signup rules).
 _ACCOUNT = re.compile(r"^[A-Za-z0-9_]{1,15}$")
 
@@ -102,6 +110,32 @@ class Settings:
     prices: Prices = Prices()
     routing_file: str | None = None
     dedupe: Thresholds = DEFAULT_THRESHOLDS
+    smtp: SmtpConfig | None = None  # None: e-mail forwards wait (and say why) until it is set
+    officer_email: str | None = None  # where SLA breach notices for officers go
+    agency_secrets: Mapping[str, str] = field(default_factory=dict, repr=False)  # agency id → webhook secret
+    open311_keys: Mapping[str, str] = field(default_factory=dict, repr=False)  # agency id → Open311 api_key
+    auto_forward: bool = True
+    forward_max_attempts: int = 6
+    digest_hour: int = 7  # WIB
+    sla_verify_days: int = 3
+    sla_respond_days: int = 5
+    sla_close_days: int = 10
+    holidays_file: str | None = None
+    inbound_host: str = "127.0.0.1"
+    inbound_port: int | None = None  # the agencies' status webhook; None: not served
+
+    @property
+    def sla(self) -> SlaSettings:
+        """Return the SLA stages' lengths in working days."""
+        from ingest.sla import SlaSettings
+
+        return SlaSettings(self.sla_verify_days, self.sla_respond_days, self.sla_close_days)
+
+    def secrets(self) -> tuple[str, ...]:
+        """Return every secret the bot holds, for log redaction."""
+        smtp_password = (self.smtp.password,) if self.smtp and self.smtp.password else ()
+        return (*self.credentials.secrets(), *smtp_password, *self.agency_secrets.values(),
+                *self.open311_keys.values())
 
     @property
     def use_embedded_sandbox(self) -> bool:
@@ -143,12 +177,83 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
         ),
         routing_file=_optional(environ, "LAPOR_ROUTING_FILE"),
         dedupe=_dedupe(environ),
+        smtp=_smtp(environ),
+        officer_email=_email(environ, "LAPOR_OFFICER_EMAIL"),
+        agency_secrets=_per_agency(environ, AGENCY_SECRET_PREFIX),
+        open311_keys=_per_agency(environ, OPEN311_KEY_PREFIX),
+        auto_forward=_boolean(environ, "LAPOR_AUTO_FORWARD", True),
+        forward_max_attempts=int(_number(environ, "LAPOR_FORWARD_MAX_ATTEMPTS", 6, minimum=1, whole=True)),
+        digest_hour=_hour(environ, "LAPOR_DIGEST_HOUR", 7),
+        sla_verify_days=int(_number(environ, "LAPOR_SLA_VERIFY_DAYS", 3, minimum=1, whole=True)),
+        sla_respond_days=int(_number(environ, "LAPOR_SLA_RESPOND_DAYS", 5, minimum=1, whole=True)),
+        sla_close_days=int(_number(environ, "LAPOR_SLA_CLOSE_DAYS", 10, minimum=1, whole=True)),
+        holidays_file=_optional(environ, "LAPOR_HOLIDAYS_FILE"),
+        inbound_host=environ.get("LAPOR_INBOUND_HOST", "").strip() or "127.0.0.1",
+        inbound_port=_port(environ, "LAPOR_INBOUND_PORT"),
         prices=Prices(
             read=_number(environ, "LAPOR_PRICE_READ_USD", Prices.read, minimum=0),
             post=_number(environ, "LAPOR_PRICE_POST_USD", Prices.post, minimum=0),
             post_with_link=_number(environ, "LAPOR_PRICE_POST_WITH_LINK_USD", Prices.post_with_link, minimum=0),
         ),
     )
+
+
+def _smtp(environ: Mapping[str, str]) -> SmtpConfig | None:
+    host = _optional(environ, "LAPOR_SMTP_HOST")
+    if host is None:
+        return None
+    security = (environ.get("LAPOR_SMTP_SECURITY") or "starttls").strip().lower()
+    if security not in ("none", "starttls", "ssl"):
+        raise SettingsError(f"LAPOR_SMTP_SECURITY must be none, starttls or ssl, not {security!r}")
+    default_port = {"none": 25, "starttls": 587, "ssl": 465}[security]
+    username, password = _optional(environ, "LAPOR_SMTP_USERNAME"), _optional(environ, "LAPOR_SMTP_PASSWORD")
+    if bool(username) != bool(password):
+        raise SettingsError("LAPOR_SMTP_USERNAME and LAPOR_SMTP_PASSWORD go together: set both or neither")
+    sender = _optional(environ, "LAPOR_SMTP_FROM") or "LAPOR! <lapor-bot@localhost>"
+    if not re.search(r"[^@\s<>]+@[^@\s<>]+", sender):
+        raise SettingsError(f"LAPOR_SMTP_FROM must hold an e-mail address, not {sender!r}")
+    return SmtpConfig(
+        host=host, port=_port(environ, "LAPOR_SMTP_PORT") or default_port, security=security,
+        username=username, password=password, sender=sender,
+    )
+
+
+def _email(environ: Mapping[str, str], name: str) -> str | None:
+    value = _optional(environ, name)
+    if value is not None and not _EMAIL.fullmatch(value):
+        raise SettingsError(f"{name} must be an e-mail address, not {value!r}")
+    return value
+
+
+def _per_agency(environ: Mapping[str, str], prefix: str) -> dict[str, str]:
+    """Collect PREFIX_<AGENCY_ID> variables; the key is the agency id ("DINKES_SUMBAR" → "dinkes-sumbar")."""
+    found = {}
+    for name, value in environ.items():
+        if name.startswith(prefix) and value.strip():
+            found[name[len(prefix):].lower().replace("_", "-")] = value.strip()
+    return found
+
+
+def agency_env_name(prefix: str, agency_id: str) -> str:
+    """Return the environment variable that holds an agency's secret (for messages and docs)."""
+    return prefix + agency_id.upper().replace("-", "_")
+
+
+def _hour(environ: Mapping[str, str], name: str, default: int) -> int:
+    value = int(_number(environ, name, default, minimum=0, whole=True))
+    if value > 23:
+        raise SettingsError(f"{name} must be an hour from 0 to 23, not {value}")
+    return value
+
+
+def _port(environ: Mapping[str, str], name: str) -> int | None:
+    raw = (environ.get(name) or "").strip()
+    if not raw:
+        return None
+    value = int(_number(environ, name, 0, minimum=1, whole=True))
+    if value > 65535:
+        raise SettingsError(f"{name} must be a TCP port (1-65535), not {raw!r}")
+    return value
 
 
 def _optional(environ: Mapping[str, str], name: str) -> str | None:

@@ -23,6 +23,9 @@ from replies.post import SendReport, send_replies
 from replies.compose import ComposeOptions
 from replies.policy import ReplyPolicy
 from replies.queue import QueueConfig, queue_replies
+from replies.forward.deadlines import SlaReport, sla_tick
+from replies.forward.outbox import ForwardConfig, ForwardReport, forward_tick
+from ingest.workdays import CalendarError, WorkCalendar, load_calendar
 
 if TYPE_CHECKING:
     from bot.sandbox import Sandbox
@@ -47,7 +50,53 @@ class Bot:
     x: XClient
     sandbox: Sandbox | None = None
     routing: RoutingTable | None = None
+    calendar: WorkCalendar | None = None
     totals: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def forward_config(self) -> ForwardConfig:
+        """Return the forward job's configuration."""
+        settings = self.settings
+        assert self.routing is not None
+        hint = (f"Mohon laporkan tindak lanjut paling lambat {settings.sla_respond_days} hari kerja "
+                "setelah pengaduan ini diteruskan.")
+        return ForwardConfig(
+            routing=self.routing, status_url=settings.followup_url, smtp=settings.smtp,
+            officer_email=settings.officer_email, secrets=settings.agency_secrets, open311_keys=settings.open311_keys,
+            auto_forward=settings.auto_forward, max_attempts=settings.forward_max_attempts,
+            digest_hour=settings.digest_hour, respond_hint=hint,
+        )
+
+    def forward(self) -> ForwardReport | None:
+        """Forward verified complaints to their agencies and deliver the agency outbox; never raise."""
+        report = self._guarded("forward", lambda: forward_tick(self.store, utc_now, self.forward_config))
+        if report is None:
+            return None
+        self._count("forwards sent", report.sent)
+        self._count("forwards dead-lettered", report.dead)
+        if report.sent or report.dead or report.retried or report.responses:
+            log.info("forward: %d queued, %d sent, %d to retry, %d dead, %d digests, %d Open311 responses",
+                     report.queued, report.sent, report.retried, report.dead, report.digests, report.responses)
+        for problem in report.problems:
+            log.error("forward: %s", problem)
+        return report
+
+    def sla(self) -> SlaReport | None:
+        """Keep the SLA deadlines, flag and notify breaches once, auto-close; never raise."""
+        assert self.calendar is not None
+        calendar = self.calendar
+        report = self._guarded(
+            "sla", lambda: sla_tick(self.store, utc_now(), self.forward_config, calendar, self.settings.sla)
+        )
+        if report is None:
+            return None
+        self._count("SLA breaches", len(report.breaches))
+        self._count("complaints auto-closed", len(report.closed))
+        for breach in report.breaches:
+            log.warning("SLA breach: %s", breach)
+        if report.closed:
+            log.info("auto-closed after the response: %s", ", ".join(report.closed))
+        return report
 
     @property
     def poll_config(self) -> PollConfig:
@@ -152,6 +201,10 @@ def _ensure_near_duplicate_index(store: Store) -> None:
 def build_bot(settings: Settings) -> Bot:
     """Open the store and the X client the settings ask for (the sandbox if no keys)."""
     routing = load_routing_table(settings)
+    try:
+        calendar = load_calendar(settings.holidays_file)
+    except (CalendarError, OSError) as exc:
+        raise SettingsError(f"LAPOR_HOLIDAYS_FILE: {exc}") from None
     sandbox = None
     base_url = settings.api_base_url
     credentials = settings.credentials
@@ -182,4 +235,4 @@ def build_bot(settings: Settings) -> Bot:
         if sandbox is not None:
             sandbox.stop()
         raise
-    return Bot(settings=settings, store=store, x=x, sandbox=sandbox, routing=routing)
+    return Bot(settings=settings, store=store, x=x, sandbox=sandbox, routing=routing, calendar=calendar)

@@ -7,7 +7,9 @@
 
 An officer verifies a report (within 3 working days), forwards it to the responsible agency,
 the agency handles it and responds, and the report closes. A response that does not settle
-the problem sends it back to in_progress; a rejection can be undone by an officer.
+the problem sends it back to in_progress; a rejection can be undone by an officer. An agency
+that says a forwarded complaint is not its business sends it back to verified, for an
+officer to route again.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     "awaiting_verification": frozenset({"verified", "rejected", "merged", "archived"}),
     "verified": frozenset({"forwarded", "rejected", "merged", "awaiting_verification"}),
     "forwarded": frozenset({"in_progress", "responded", "rejected", "merged", "verified"}),
-    "in_progress": frozenset({"responded", "merged"}),
+    "in_progress": frozenset({"responded", "merged", "verified"}),
     "responded": frozenset({"closed", "in_progress", "merged"}),
     "closed": frozenset({"archived", "in_progress"}),
     "rejected": frozenset({"awaiting_verification", "archived"}),

@@ -12,7 +12,7 @@ import csv
 import re
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -54,6 +54,9 @@ class Agency:
     contact: Contact
     categories: frozenset[str]
     regions: tuple[str, ...]  # as covered: the table's province when the file says []
+    forward_by: tuple[str, ...] = ()  # the channels a verified complaint goes through
+    digest: bool = False  # e-mail once a day (a digest) instead of one message per complaint
+    open311_services: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))  # category → the agency's service_code
 
 
 @dataclass(frozen=True)
@@ -177,7 +180,8 @@ def _check_agency(
     if not isinstance(agency_id, str) or not _ID.match(agency_id):
         raise RoutingError(f"{where}: agency #{number}: id: expected a slug like 'dinkes-sumbar', got {agency_id!r}")
     label = f"{where}: agency {agency_id!r}"
-    if unknown := sorted(set(entry) - {"id", "name", "contact", "categories", "regions"}):
+    if unknown := sorted(set(entry) - {"id", "name", "contact", "categories", "regions", "forward_by", "digest",
+                                       "open311_services"}):
         raise RoutingError(f"{label}: unknown field {unknown[0]!r}")
     name = entry.get("name")
     if not isinstance(name, str) or not name.strip():
@@ -193,12 +197,32 @@ def _check_agency(
             raise RoutingError(f"{label}: regions: unknown region code {region!r}")
         if not _within(region, province):
             raise RoutingError(f"{label}: regions: {region!r} lies outside the table's province {province!r}")
+    contact = _check_contact(entry.get("contact"), label)
+    given = tuple(key for key in CONTACT_KEYS if getattr(contact, key))
+    forward_by = tuple(dict.fromkeys(_strings(entry.get("forward_by", list(given)), f"{label}: forward_by")))
+    if missing := [channel for channel in forward_by if channel not in given]:
+        raise RoutingError(f"{label}: forward_by: {missing[0]!r} has no address in [agencies.contact]")
+    if not forward_by:
+        raise RoutingError(f"{label}: forward_by: expected at least one channel of {', '.join(given)}")
+    digest = entry.get("digest", False)
+    if not isinstance(digest, bool):
+        raise RoutingError(f"{label}: digest: expected true or false")
+    if digest and "email" not in forward_by:
+        raise RoutingError(f"{label}: digest: a daily digest is an e-mail; add \"email\" to forward_by")
+    services = entry.get("open311_services", {})
+    if not isinstance(services, dict) or not all(isinstance(v, str) and v.strip() for v in services.values()):
+        raise RoutingError(f"{label}: open311_services: expected a table of category = \"service_code\"")
+    if unknown := [code for code in services if code not in categories]:
+        raise RoutingError(f"{label}: open311_services: unknown category code {unknown[0]!r}")
     return Agency(
         agency_id,
         name.strip(),
-        _check_contact(entry.get("contact"), label),
+        contact,
         frozenset(codes),
         tuple(dict.fromkeys(regions)) or (province,),
+        forward_by,
+        digest,
+        MappingProxyType(dict(services)),
     )
 
 

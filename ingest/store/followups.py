@@ -8,10 +8,16 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from ingest.lifecycle import STATUSES, TransitionError, check_transition
+from ingest.store.audit import record_audit
 from ingest.store.models import ComplaintRow, FollowupRow, ReplyRow
 from ingest.store.store import Store, add_event
 
 COMPLAINT_STATUSES = STATUSES
+# The statuses the citizen hears about (replies.templates.FOLLOWUP has a text for each).
+ANNOUNCED = ("verified", "forwarded", "responded", "closed")
+# The column that keeps when a complaint (last) reached a stage.
+_STAMPS = {"verified": "verified_at", "forwarded": "forwarded_at", "responded": "responded_at",
+           "closed": "closed_at"}
 
 
 class StatusChangeError(ValueError):
@@ -36,18 +42,41 @@ def change_status(
         complaint = session.exec(select(ComplaintRow).where(ComplaintRow.tracking_number == tracking_number)).first()
         if complaint is None:
             raise StatusChangeError(f"no complaint {tracking_number}")
-        try:
-            check_transition(complaint.status, status)
-        except TransitionError as exc:
-            raise StatusChangeError(f"{tracking_number}: {exc}") from None
-        previous = complaint.status
-        complaint.status, complaint.updated_at = status, now
-        complaint.agency = agency or complaint.agency
-        detail = f"{previous} -> {status} by {actor}" + (f": {note}" if note else "")
-        add_event(session, "status_changed", detail, now, complaint_id=complaint.id)
-        if announce:
-            _owe_followup(session, complaint, status, now)
+        transition(session, complaint, status, now, actor=actor, reason=note, announce=announce, agency=agency)
         return complaint
+
+
+def transition(
+    session: Session,
+    complaint: ComplaintRow,
+    status: str,
+    now: datetime,
+    *,
+    actor: str,
+    reason: str = "",
+    announce: bool = True,
+    agency: str | None = None,
+) -> str:
+    """Move a complaint to `status` inside an open session: check, stamp, audit, owe the follow-up.
+
+    Return the previous status; raise StatusChangeError for a move the lifecycle refuses.
+    """
+    try:
+        check_transition(complaint.status, status)
+    except TransitionError as exc:
+        raise StatusChangeError(f"{complaint.tracking_number}: {exc}") from None
+    previous = complaint.status
+    complaint.status, complaint.updated_at, complaint.status_changed_at = status, now, now
+    complaint.agency = agency or complaint.agency
+    if stamp := _STAMPS.get(status):
+        setattr(complaint, stamp, now)
+    record_audit(session, complaint.id, actor, "status", now, field="status", previous=previous, value=status,
+                 reason=reason)
+    detail = f"{previous} -> {status} by {actor}" + (f": {reason}" if reason else "")
+    add_event(session, "status_changed", detail, now, complaint_id=complaint.id)
+    if announce and status in ANNOUNCED:
+        _owe_followup(session, complaint, status, now)
+    return previous
 
 
 def _owe_followup(session: Session, complaint: ComplaintRow, status: str, now: datetime) -> None:

@@ -8,6 +8,7 @@ from sqlmodel import Session, select
 
 from ingest.dedupe import signature
 from ingest.lifecycle import TransitionError, check_transition
+from ingest.store.audit import record_audit
 from ingest.store.models import ComplaintRow, MentionRow
 from ingest.store.near_duplicates import index_complaint
 from ingest.store.store import Store, add_event, next_tracking_number
@@ -45,6 +46,8 @@ def _leave_cluster(session: Session, mention: MentionRow, now: datetime, actor: 
     mention.link, mention.link_reason = "new", f"unlinked by {actor} from cluster {was}: {mention.link_reason}"
     add_event(session, "unlinked", f"{complaint.tracking_number} left cluster {was} ({actor}){_note(note)}", now,
               tweet_id=mention.tweet_id, complaint_id=complaint.id)
+    record_audit(session, complaint.id, actor, "unlink", now, field="cluster_id", previous=str(was), value=None,
+                 reason=note)
     return f"{complaint.tracking_number} no longer belongs to the cluster of complaint {was}"
 
 
@@ -74,6 +77,8 @@ def _detach(session: Session, mention: MentionRow, now: datetime, actor: str, no
     for complaint in (old, new):
         add_event(session, "unlinked", f"{message} ({actor}){_note(note)}", now, tweet_id=mention.tweet_id,
                   complaint_id=complaint.id)
+        record_audit(session, complaint.id, actor, "unlink", now, field="tweet", previous=old.tracking_number,
+                     value=new.tracking_number, reason=note or message)
     return message
 
 
@@ -99,8 +104,12 @@ def merge_complaints(
         # Reversible: the duplicate keeps its mentions and counts; `unmerge` reopens it.
         source.status, source.cluster_id, source.updated_at = "merged", target.cluster_id or target.id, now
         message = f"{duplicate} ({previous}) merged into {into} by {actor}{_note(note)}"
+        source.status_changed_at = now
         for complaint in (source, target):
             add_event(session, "merged", message, now, complaint_id=complaint.id)
+        record_audit(session, source.id, actor, "merge", now, field="status", previous=previous,
+                     value=f"merged into {into}", reason=note)
+        record_audit(session, target.id, actor, "merge", now, field="merged_in", value=duplicate, reason=note)
         return message
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Column, Index, Integer, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Boolean, Column, Index, Integer, Text, UniqueConstraint, false
 from sqlmodel import Field, SQLModel
 
 ID = 20  # X ids are 64-bit integers: at most 20 decimal digits.
@@ -78,6 +78,19 @@ class ComplaintRow(SQLModel, table=True):
     acknowledgement_reason: str = Field(sa_column=Column(Text, nullable=False))
     created_at: datetime = Field(index=True)
     updated_at: datetime
+    # When each stage was reached (the SLA clocks and the stats read these).
+    acknowledged_at: datetime | None = None
+    verified_at: datetime | None = None
+    forwarded_at: datetime | None = None
+    responded_at: datetime | None = None
+    closed_at: datetime | None = None
+    status_changed_at: datetime | None = None
+    # An officer marked personal data in it: kept out of exports and replies, whatever the detector said.
+    # The running SLA stage (verify | respond | close) and its deadline; None when no clock runs.
+    due_stage: str | None = Field(default=None, max_length=16)
+    due_at: datetime | None = Field(default=None, index=True)
+    personal_data_marked: bool = Field(default=False, sa_column=Column(Boolean, nullable=False, server_default=false()))
+    rejection_reason: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
 
 
 class ReplyRow(SQLModel, table=True):
@@ -237,3 +250,88 @@ class NearDuplicateTextRow(SQLModel, table=True):
     complaint_id: int = Field(primary_key=True, foreign_key="complaint.id")
     version: int  # ingest.dedupe.SIGNATURE_VERSION at indexing: another version must be rebuilt
     text: str = Field(sa_column=Column(Text, nullable=False))
+
+
+class AuditRow(SQLModel, table=True):
+    """Who or what changed a complaint, when, why, and the value before: append only."""
+
+    __tablename__ = "audit"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(index=True)
+    complaint_id: int | None = Field(default=None, index=True)
+    actor: str = Field(max_length=120)  # "officer:name", "agency:id", "bot", "webhook:agency-id", ...
+    action: str = Field(index=True, max_length=32)  # status, reclassify, merge, forward, respond, ...
+    field: str | None = Field(default=None, max_length=32)
+    previous: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    value: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    reason: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+
+
+class LabelRow(SQLModel, table=True):
+    """An officer's correction of the triage, kept as labelled data for retraining."""
+
+    __tablename__ = "label"
+
+    id: int | None = Field(default=None, primary_key=True)
+    complaint_id: int = Field(foreign_key="complaint.id", index=True)
+    tweet_id: str = Field(max_length=ID)
+    field: str = Field(max_length=32)  # kind | category | region_code | agency_id
+    previous: str | None = Field(default=None, max_length=64)
+    value: str = Field(max_length=64)
+    actor: str = Field(max_length=120)
+    at: datetime
+
+
+class ForwardRow(SQLModel, table=True):
+    """The agency outbox: one delivery of one complaint (or breach notice) through one channel."""
+
+    __tablename__ = "forward"
+    __table_args__ = (UniqueConstraint("complaint_id", "agency_id", "channel", "purpose"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    complaint_id: int = Field(foreign_key="complaint.id", index=True)
+    agency_id: str = Field(index=True, max_length=64)
+    channel: str = Field(max_length=16)  # email | webhook | open311 | digest
+    purpose: str = Field(default="complaint", max_length=32)  # complaint | breach:<stage>
+    # queued | sending | sent | dead (retries spent or refused for good) | cancelled
+    status: str = Field(index=True, max_length=16)
+    attempts: int = 0
+    next_attempt_at: datetime = Field(index=True)
+    last_error: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    external_id: str | None = Field(default=None, max_length=200)  # Open311 request id, Message-ID, ...
+    created_at: datetime
+    updated_at: datetime
+    sent_at: datetime | None = None
+
+
+class ResponseRow(SQLModel, table=True):
+    """What an agency reported back on a complaint (CLI, signed webhook, or Open311 poll)."""
+
+    __tablename__ = "agency_response"
+    __table_args__ = (UniqueConstraint("source", "external_ref"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    complaint_id: int = Field(foreign_key="complaint.id", index=True)
+    agency_id: str | None = Field(default=None, max_length=64)
+    status: str = Field(max_length=32)
+    note: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    public: bool = True  # the note may be shown on the citizen's status page
+    source: str = Field(max_length=16)  # cli | webhook | open311 | console
+    external_ref: str | None = Field(default=None, max_length=200)  # makes a replayed delivery a no-op
+    actor: str = Field(max_length=120)
+    at: datetime
+
+
+class SlaBreachRow(SQLModel, table=True):
+    """A missed deadline, recorded (and notified) once per complaint, stage and deadline."""
+
+    __tablename__ = "sla_breach"
+    __table_args__ = (UniqueConstraint("complaint_id", "stage", "deadline"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    complaint_id: int = Field(foreign_key="complaint.id", index=True)
+    stage: str = Field(max_length=16)  # verify | respond
+    deadline: datetime
+    detected_at: datetime
+    notified: str = Field(default="", max_length=200)  # the channels told, e.g. "officer-email,agency"

@@ -224,6 +224,8 @@ class Store:
             complaint = session.get(ComplaintRow, reply.complaint_id) if reply.complaint_id else None
             if complaint is not None and reply.purpose == "acknowledgement" and status in ("posted", "failed", "dry_run"):
                 complaint.acknowledgement = status
+                if status == "posted" and complaint.acknowledged_at is None:
+                    complaint.acknowledged_at = now
             level = "error" if status == "failed" else "info"
             add_event(
                 session, f"reply_{status}", error or f"reply {status}", now,

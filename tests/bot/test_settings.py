@@ -112,3 +112,40 @@ def test_near_duplicate_thresholds_are_settings():
     assert settings.dedupe.campaign_window.total_seconds() == 3600
     assert load_settings({}).dedupe.repeat == 0.65
     assert load_settings({"LAPOR_CONTINUATION_MINUTES": "0"}).dedupe.continuation_window.total_seconds() == 0
+
+
+def test_agency_settings_default_to_auto_forward_and_no_mail():
+    settings = load_settings({})
+    assert settings.smtp is None and settings.officer_email is None and settings.auto_forward
+    assert (settings.sla.verify_days, settings.sla.respond_days, settings.sla.close_days) == (3, 5, 10)
+    assert settings.inbound_port is None and settings.digest_hour == 7
+
+
+def test_smtp_and_per_agency_secrets_are_read_and_kept_out_of_repr():
+    settings = load_settings({
+        "LAPOR_SMTP_HOST": "mail.example.go.id", "LAPOR_SMTP_SECURITY": "ssl", "LAPOR_SMTP_USERNAME": "bot",
+        "LAPOR_SMTP_PASSWORD": "smtp-pass-123", "LAPOR_AGENCY_SECRET_DINKES_SUMBAR": "hook-secret-456",
+        "LAPOR_AGENCY_OPEN311_KEY_DPUPR_SUMBAR": "key-789", "LAPOR_SLA_CLOSE_DAYS": "7",
+    })
+    assert (settings.smtp.host, settings.smtp.port, settings.smtp.security) == ("mail.example.go.id", 465, "ssl")
+    assert settings.agency_secrets == {"dinkes-sumbar": "hook-secret-456"}
+    assert settings.open311_keys == {"dpupr-sumbar": "key-789"}
+    assert settings.sla.close_days == 7
+    assert {"smtp-pass-123", "hook-secret-456", "key-789"} <= set(settings.secrets())
+    for secret in ("smtp-pass-123", "hook-secret-456", "key-789"):
+        assert secret not in repr(settings)
+
+
+@pytest.mark.parametrize(("environ", "named"), [
+    ({"LAPOR_SMTP_HOST": "h", "LAPOR_SMTP_SECURITY": "tls"}, "LAPOR_SMTP_SECURITY"),
+    ({"LAPOR_SMTP_HOST": "h", "LAPOR_SMTP_USERNAME": "u"}, "LAPOR_SMTP_PASSWORD"),
+    ({"LAPOR_SMTP_HOST": "h", "LAPOR_SMTP_PORT": "70000"}, "LAPOR_SMTP_PORT"),
+    ({"LAPOR_SMTP_HOST": "h", "LAPOR_SMTP_FROM": "LAPOR!"}, "LAPOR_SMTP_FROM"),
+    ({"LAPOR_OFFICER_EMAIL": "petugas"}, "LAPOR_OFFICER_EMAIL"),
+    ({"LAPOR_DIGEST_HOUR": "24"}, "LAPOR_DIGEST_HOUR"),
+    ({"LAPOR_SLA_VERIFY_DAYS": "0"}, "LAPOR_SLA_VERIFY_DAYS"),
+    ({"LAPOR_INBOUND_PORT": "http"}, "LAPOR_INBOUND_PORT"),
+])
+def test_a_bad_agency_setting_is_named(environ, named):
+    with pytest.raises(SettingsError, match=named):
+        load_settings(environ)
