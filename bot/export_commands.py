@@ -12,10 +12,10 @@ from typing import IO, Any
 
 from bot.reply_commands import opened_store
 from bot.settings import Settings
-from ingest.export import FORMATS, ExportFilter, fetch_export_records, fields, write_csv, write_jsonl
+from ingest.store.export import FORMATS, ExportFilter, fetch_export_records, fields, write_csv, write_jsonl
 from ingest.lifecycle import STATUSES
 from ingest.sla import SlaSettings
-from ingest.stats import Stats, fetch_stats
+from ingest.store.stats import Stats, fetch_stats
 from ingest.workdays import CalendarError, load_calendar, start_of_day
 
 EXIT_RUNTIME = 1

@@ -5,7 +5,7 @@
 
 Checks run in this order, and the first that fails answers: path (404) and method (405),
 Content-Length (411, 413, at most 64 KiB is read), signature (401), body (400), then
-ingest.review.record_response (404 no such complaint for this agency, 409 a status change the
+ingest.store.review.record_response (404 no such complaint for this agency, 409 a status change the
 lifecycle refuses, 503 database unavailable). An unknown agency, or one without a secret, is
 checked against a random secret so that it fails exactly like a bad signature: the answers
 never tell which agency ids exist. The sender's delivery id makes a replay a no-op.
@@ -30,7 +30,7 @@ from urllib.parse import urlsplit
 
 from bot.settings import Settings
 from ingest.errors import StoreError
-from ingest.review import RESPONSE_STATUSES, ComplaintNotFound, ReviewError, record_response
+from ingest.store.review import RESPONSE_STATUSES, ComplaintNotFound, ReviewError, record_response
 from ingest.store.store import Store
 from replies.forward.signing import SIGNATURE_HEADER, TIMESTAMP_HEADER, SignatureError, verify
 

@@ -1,6 +1,6 @@
 """`lapor-bot review …`, `complaints respond`, `forwards …`, `export-labels`: officers and agencies at work.
 
-Every command is a thin shell over ingest.review (the same logic the web console calls):
+Every command is a thin shell over ingest.store.review (the same logic the web console calls):
 it parses, calls, and prints the outcome or the refusal in one line.
 """
 
@@ -18,7 +18,7 @@ from typing import Any
 from bot import report
 from bot.reply_commands import opened_store
 from bot.settings import Settings
-from ingest import review
+from ingest.store import review
 from ingest.lifecycle import STATUSES
 from ingest.store.forwards import FORWARD_STATUSES, forwards, retry_dead
 from ingest.store.store import Store

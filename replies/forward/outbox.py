@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from ingest.personal_data import find_personal_data, mask_personal_data
-from ingest.review import ReviewError, record_response
+from ingest.store.review import ReviewError, record_response
 from ingest.routing import Agency, RoutingTable
 from ingest.store.followups import StatusChangeError, transition
 from ingest.store.forwards import (

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
-from ingest.review import (
+from ingest.store.review import (
     QueueFilters,
     ReviewError,
     complaint_view,

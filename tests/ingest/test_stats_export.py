@@ -13,9 +13,9 @@ import pytest
 
 from bot import export_commands
 from bot.settings import load_settings
-from ingest.export import FIELDS, HIDDEN_TEXT, ExportFilter, csv_cell, fetch_export_records, write_csv, write_jsonl
+from ingest.store.export import FIELDS, HIDDEN_TEXT, ExportFilter, csv_cell, fetch_export_records, write_csv, write_jsonl
 from ingest.sla import SlaSettings
-from ingest.stats import AgencyCompliance, Count, fetch_stats
+from ingest.store.stats import AgencyCompliance, Count, fetch_stats
 from ingest.store.models import ComplaintRow, SlaBreachRow
 from ingest.store.store import open_store
 from ingest.workdays import WorkCalendar, start_of_day

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
-from ingest.review import record_response, refresh_deadlines
+from ingest.store.review import record_response, refresh_deadlines
 from ingest.routing import load_routing
 from ingest.sla import SlaSettings
 from ingest.store.audit import audit_trail
