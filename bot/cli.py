@@ -11,7 +11,16 @@ from collections.abc import Sequence
 
 from dotenv import load_dotenv
 
-from bot import classify_command, export_commands, inbound, link_commands, reply_commands, report, review_commands
+from bot import (
+    classify_command,
+    export_commands,
+    inbound,
+    link_commands,
+    reply_commands,
+    report,
+    review_commands,
+    web_commands,
+)
 from bot.logs import setup_logging
 from bot.settings import Settings, SettingsError, load_settings
 from ingest.errors import StoreError
@@ -75,6 +84,7 @@ def _parser() -> argparse.ArgumentParser:
     review_commands.add_commands(commands, actions)
     export_commands.add_commands(commands)
     inbound.add_command(commands)
+    web_commands.add_commands(commands)
     classify_command.add_command(commands)
     return parser
 

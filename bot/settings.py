@@ -123,6 +123,10 @@ class Settings:
     holidays_file: str | None = None
     inbound_host: str = "127.0.0.1"
     inbound_port: int | None = None  # the agencies' status webhook; None: not served
+    web_host: str = "127.0.0.1"
+    web_port: int = 8080
+    web_secret_key: str | None = field(default=None, repr=False)  # None: one kept in the database
+    web_secure_cookies: bool = True
 
     @property
     def sla(self) -> SlaSettings:
@@ -134,8 +138,9 @@ class Settings:
     def secrets(self) -> tuple[str, ...]:
         """Return every secret the bot holds, for log redaction."""
         smtp_password = (self.smtp.password,) if self.smtp and self.smtp.password else ()
+        web = (self.web_secret_key,) if self.web_secret_key else ()
         return (*self.credentials.secrets(), *smtp_password, *self.agency_secrets.values(),
-                *self.open311_keys.values())
+                *self.open311_keys.values(), *web)
 
     @property
     def use_embedded_sandbox(self) -> bool:
@@ -190,6 +195,10 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
         holidays_file=_optional(environ, "LAPOR_HOLIDAYS_FILE"),
         inbound_host=environ.get("LAPOR_INBOUND_HOST", "").strip() or "127.0.0.1",
         inbound_port=_port(environ, "LAPOR_INBOUND_PORT"),
+        web_host=environ.get("LAPOR_WEB_HOST", "").strip() or "127.0.0.1",
+        web_port=_port(environ, "LAPOR_WEB_PORT") or 8080,
+        web_secret_key=_secret_key(environ),
+        web_secure_cookies=_boolean(environ, "LAPOR_WEB_SECURE_COOKIES", True),
         prices=Prices(
             read=_number(environ, "LAPOR_PRICE_READ_USD", Prices.read, minimum=0),
             post=_number(environ, "LAPOR_PRICE_POST_USD", Prices.post, minimum=0),
@@ -216,6 +225,14 @@ def _smtp(environ: Mapping[str, str]) -> SmtpConfig | None:
         host=host, port=_port(environ, "LAPOR_SMTP_PORT") or default_port, security=security,
         username=username, password=password, sender=sender,
     )
+
+
+def _secret_key(environ: Mapping[str, str]) -> str | None:
+    value = _optional(environ, "LAPOR_WEB_SECRET_KEY")
+    if value is not None and len(value) < 32:
+        raise SettingsError("LAPOR_WEB_SECRET_KEY must be at least 32 characters (e.g. python -c "
+                            "'import secrets; print(secrets.token_urlsafe(48))')")
+    return value
 
 
 def _email(environ: Mapping[str, str], name: str) -> str | None:

@@ -335,3 +335,46 @@ class SlaBreachRow(SQLModel, table=True):
     deadline: datetime
     detected_at: datetime
     notified: str = Field(default="", max_length=200)  # the channels told, e.g. "officer-email,agency"
+
+
+class UserRow(SQLModel, table=True):
+    """A person who signs in to the web console: an officer, an admin, or an agency's staff."""
+
+    __tablename__ = "web_user"
+
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(unique=True, max_length=64)  # stored lower-case
+    display_name: str = Field(max_length=120)
+    password_hash: str = Field(max_length=200)  # argon2id, never the password
+    role: str = Field(max_length=16)  # officer | admin | agency
+    agency_id: str | None = Field(default=None, max_length=64)  # for role agency: the only agency it sees
+    active: bool = True
+    # Bumped on a password change or deactivation: sessions signed with an older one end.
+    session_version: int = 1
+    created_at: datetime
+    last_login_at: datetime | None = None
+
+
+class ApiTokenRow(SQLModel, table=True):
+    """A token for the JSON API, acting as its user; only its SHA-256 is stored."""
+
+    __tablename__ = "api_token"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="web_user.id", index=True)
+    name: str = Field(max_length=120)
+    token_sha256: str = Field(unique=True, max_length=64)
+    created_at: datetime
+    last_used_at: datetime | None = None
+    revoked: bool = False
+
+
+class LoginThrottleRow(SQLModel, table=True):
+    """Failed sign-ins per username and per address, to slow down password guessing."""
+
+    __tablename__ = "login_throttle"
+
+    key: str = Field(primary_key=True, max_length=200)  # "user:<name>" or "ip:<address>"
+    failures: int = 0
+    window_started_at: datetime
+    locked_until: datetime | None = None

@@ -5,7 +5,8 @@ lives here: which complaints come first, who may do what, and what each action r
 Every action writes the audit log (who, when, why, the value before) in the same
 transaction as the change; a reclassification is also kept as labelled data for retraining.
 
-Actors are strings: "officer:<name>", "agency:<agency-id>", "bot", "webhook:<agency-id>".
+Actors are strings: "officer:<name>", "agency:<agency-id>" (or "agency:<agency-id>/<user>" from
+the console), "bot", "webhook:<agency-id>".
 An agency actor may only act on complaints forwarded to its own agency.
 """
 
@@ -488,7 +489,7 @@ def _check_scope(complaint: ComplaintRow, actor: str) -> None:
     """An agency sees and acts on only what was forwarded to it."""
     for prefix in ("agency:", "webhook:", "open311:"):
         if actor.startswith(prefix):
-            own = actor[len(prefix):]
+            own = actor[len(prefix):].split("/", 1)[0]  # "agency:<id>/<user>" names the person too
             if complaint.agency_id != own:
                 # The same words whether it exists or not: no probing other agencies' numbers.
                 raise ComplaintNotFound(f"no complaint {complaint.tracking_number}")

@@ -1,0 +1,7 @@
+"""Console pages: public (being built)."""
+
+from __future__ import annotations
+
+from flask import Blueprint
+
+bp = Blueprint("public", __name__)
