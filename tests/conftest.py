@@ -1,9 +1,17 @@
-"""Fixtures: no network beyond loopback, a fake clock, a real SQLite store."""
+"""Fixtures: no network beyond loopback, a fake clock, a real store.
+
+The store is a SQLite file, or with LAPOR_TEST_POSTGRES_URL set (a PostgreSQL server's URL,
+e.g. postgresql+psycopg://lapor@127.0.0.1:55432/postgres) a fresh PostgreSQL database per
+test, copied from a migrated template database made once per run.
+"""
 
 from __future__ import annotations
 
 import ipaddress
+import os
 import socket
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -42,10 +50,54 @@ def clock() -> FakeClock:
     return FakeClock()
 
 
+POSTGRES_URL = os.environ.get("LAPOR_TEST_POSTGRES_URL", "").strip()
+TEMPLATE = "lapor_test_template"
+
+
+def on_postgres() -> bool:
+    """Return whether this run stores into PostgreSQL."""
+    return bool(POSTGRES_URL)
+
+
+def _admin(sql: str) -> None:
+    """Run one statement outside a transaction on the server's maintenance database."""
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    url = make_url(POSTGRES_URL)
+    with psycopg.connect(host=url.host, port=url.port, user=url.username, password=url.password,
+                         dbname=url.database or "postgres", autocommit=True) as connection:
+        connection.execute(sql)
+
+
+def _database_url(name: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session")
+def _postgres_template() -> Iterator[str | None]:
+    if not on_postgres():
+        yield None
+        return
+    _admin(f"DROP DATABASE IF EXISTS {TEMPLATE} WITH (FORCE)")
+    _admin(f"CREATE DATABASE {TEMPLATE}")
+    open_store(_database_url(TEMPLATE)).close()  # migrated once; every test copies it
+    yield TEMPLATE
+    _admin(f"DROP DATABASE IF EXISTS {TEMPLATE} WITH (FORCE)")
+
+
 @pytest.fixture
-def db_url(tmp_path: Path) -> str:
-    """Return the URL of a fresh SQLite file."""
-    return f"sqlite:///{tmp_path / 'lapor.db'}"
+def db_url(tmp_path: Path, _postgres_template: str | None) -> Iterator[str]:
+    """Return the URL of a fresh database: a SQLite file, or a PostgreSQL database (see above)."""
+    if _postgres_template is None:
+        yield f"sqlite:///{tmp_path / 'lapor.db'}"
+        return
+    name = f"lapor_test_{uuid.uuid4().hex[:16]}"
+    _admin(f"CREATE DATABASE {name} TEMPLATE {_postgres_template}")
+    yield _database_url(name)
+    _admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
 @pytest.fixture
@@ -54,3 +106,13 @@ def store(db_url: str) -> Store:
     opened = open_store(db_url)
     yield opened
     opened.close()
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Skip tests of SQLite's own behaviour (WAL, file locks, raw sqlite3) on a PostgreSQL run."""
+    if not on_postgres():
+        return
+    skip = pytest.mark.skip(reason="SQLite-specific (LAPOR_TEST_POSTGRES_URL is set)")
+    for item in items:
+        if item.get_closest_marker("sqlite_only"):
+            item.add_marker(skip)

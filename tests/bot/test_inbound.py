@@ -201,6 +201,7 @@ def test_healthz_and_unknown_paths_and_methods(server):
     assert missing.json()["error"] == "not_found"
 
 
+@pytest.mark.sqlite_only
 def test_an_unavailable_database_answers_503_with_retry_after(db_url, clock, complaint):
     locked = open_store(db_url, lock_timeout=0.05)
     running = start_inbound(locked, SECRETS, "127.0.0.1", 0, clock)

@@ -16,6 +16,7 @@ from ingest.x_client import XClient
 from tests.fakes import ACCOUNT_ID, X_BASE, sample
 
 
+@pytest.mark.sqlite_only
 def test_migrations_create_every_table_in_wal_mode_and_are_idempotent(db_url):
     first = open_store(db_url)
     first.close()
@@ -78,6 +79,7 @@ def test_a_database_url_that_cannot_be_reached_is_a_clear_error():
         open_store("sqlite:////proc/version/lapor.db")
 
 
+@pytest.mark.sqlite_only
 def test_upgrading_a_first_version_database_keeps_its_rows_and_does_not_answer_them_again(db_url):
     from alembic import command
     from sqlalchemy import create_engine
