@@ -31,6 +31,7 @@ import re
 import tomllib
 import unicodedata
 from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable
 from functools import lru_cache
 from pathlib import Path
 
@@ -42,7 +43,8 @@ KINDS_FILE = RULES_DIR / "kinds.csv"
 NO_CATEGORY = "lainnya"
 KINDS_WITH_CATEGORY = frozenset({"pengaduan", "aspirasi"})
 SIGNAL_KINDS = ("spam", "lainnya", "apresiasi", "permintaan_informasi", "aspirasi", "pengaduan")
-REQUEST = "permohonan"  # the [signals.permohonan] table: "tolong", "mohon", "minta"…
+REQUEST = "permohonan"
+WORD_CACHE = 50_000  # distinct words whose keyword starts stay cached (a few MB)  # the [signals.permohonan] table: "tolong", "mohon", "minta"…
 
 _URL = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
 _MENTION = re.compile(r"(?<!\w)@\w+")
@@ -59,6 +61,7 @@ class Keyword:
     phrase: str
     weight: float
     tokens: tuple[str, ...] = ()
+    wildcard: bool = False  # a token starts or ends with "*"
 
     @property
     def length(self) -> tuple[int, int]:
@@ -82,19 +85,27 @@ class KeywordTable:
         if not self.wildcard_first and self.first_words.isdisjoint(words):
             return ()  # no keyword can start anywhere: the common case, decided in C
         positions, unique = _positions(words)
-        starters = set(self.first_words & unique)
-        if self.wildcard_pattern is not None:
-            starters.update(w for w in unique if self.wildcard_pattern.fullmatch(w))
+        starts = {word: found for word in unique if (found := self.candidates(word))}
+        return self.scan(words, positions, starts)
+
+    def candidates(self, word: str) -> tuple[int, ...]:
+        """Return the keywords (indices) whose first word matches `word`."""
+        exact = self.by_first_word.get(word, ())
+        if self.wildcard_pattern is None or not self.wildcard_pattern.fullmatch(word):
+            return exact
+        return exact + tuple(i for i in self.wildcard_first if _token_matches(self.keywords[i].tokens[0], word))
+
+    def scan(
+        self, words: tuple[str, ...], positions: dict[str, list[int]], starts: dict[str, tuple[int, ...]]
+    ) -> tuple[Keyword, ...]:
+        """Return the keywords found from the positions of the words in `starts` (word: candidates)."""
         seen: dict[int, Keyword] = {}
         free = 0  # a match covers its words: the next one starts after it
-        for position in sorted(p for word in starters for p in positions[word]):
+        for position in sorted(p for word in starts for p in positions[word]):
             if position < free:
                 continue
-            word = words[position]
-            candidates = self.by_first_word.get(word, ()) + tuple(
-                i for i in self.wildcard_first if _token_matches(self.keywords[i].tokens[0], word)
-            )
-            found = [i for i in candidates if _matches_at(self.keywords[i].tokens, words, position)]
+            candidates = starts[words[position]]
+            found = [i for i in candidates if _matches_at(self.keywords[i], words, position)]
             if found:
                 best = max(found, key=lambda i: self.keywords[i].length)
                 seen.setdefault(best, self.keywords[best])
@@ -111,14 +122,14 @@ def _positions(words: tuple[str, ...]) -> tuple[dict[str, list[int]], frozenset[
     return positions, frozenset(positions)
 
 
-def _matches_at(tokens: tuple[str, ...], words: tuple[str, ...], position: int) -> bool:
+def _matches_at(keyword: Keyword, words: tuple[str, ...], position: int) -> bool:
     """Tell whether a keyword's tokens match `words` from `position` on."""
-    end = position + len(tokens)
-    if end > len(words):
-        return False
-    if words[position:end] == tokens:
+    tokens = keyword.tokens
+    if words[position : position + len(tokens)] == tokens:
         return True  # the common case: no wildcard, compared in C
-    return any("*" in t for t in tokens) and all(_token_matches(t, w) for t, w in zip(tokens, words[position:]))
+    if not keyword.wildcard or position + len(tokens) > len(words):
+        return False
+    return all(_token_matches(t, w) for t, w in zip(tokens, words[position:]))
 
 
 def _token_matches(token: str, word: str) -> bool:
@@ -146,6 +157,21 @@ def _table(code: str, keywords: tuple[Keyword, ...]) -> KeywordTable:
     return KeywordTable(code, keywords, index_map, tuple(wildcard), frozenset(index_map), pattern)
 
 
+def _start_index(tables: tuple[KeywordTable, ...]) -> Callable[[str], tuple[tuple[int, tuple[int, ...]], ...]]:
+    """Return a cached function: the tables (and keywords) in which a word may begin a keyword.
+
+    Words repeat across texts, so each word's lookup over all tables (wildcards included)
+    runs once and the per-text cost is one cached call per distinct word.
+    """
+
+    @lru_cache(maxsize=WORD_CACHE)
+    def starts(word: str) -> tuple[tuple[int, tuple[int, ...]], ...]:
+        found = ((number, table.candidates(word)) for number, table in enumerate(tables))
+        return tuple((number, candidates) for number, candidates in found if candidates)
+
+    return starts
+
+
 @dataclass(frozen=True)
 class Settings:
     """The thresholds of `[settings]` in keywords.toml."""
@@ -169,6 +195,30 @@ class Rules:
     shortener_hosts: frozenset[str]
     kind_codes: frozenset[str]
     category_codes: frozenset[str]
+    # word -> ((table number in `tables`, its keyword candidates), ...); set in __post_init__
+    starts: Callable[[str], tuple[tuple[int, tuple[int, ...]], ...]] = field(
+        init=False, repr=False, compare=False, hash=False
+    )
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "starts", _start_index(self.tables))
+
+    @property
+    def tables(self) -> tuple[KeywordTable, ...]:
+        """Return every table: kinds, then categories, then signals."""
+        return self.kinds + self.categories + self.signals
+
+    def match_all(self, words: tuple[str, ...]) -> tuple[tuple[Keyword, ...], ...]:
+        """Return the keywords found in `words` for every table of `tables`, in one pass."""
+        positions, unique = _positions(words)
+        starts: dict[int, dict[str, tuple[int, ...]]] = {}
+        for word in unique:
+            for number, candidates in self.starts(word):
+                starts.setdefault(number, {})[word] = candidates
+        return tuple(
+            table.scan(words, positions, starts[number]) if number in starts else ()
+            for number, table in enumerate(self.tables)
+        )
 
     def kind_table(self, code: str) -> KeywordTable:
         """Return the table for kind `code` (empty when keywords.toml has none)."""
@@ -206,8 +256,10 @@ class Classification:
 def normalise_text(text: str) -> str:
     """Fold a text for matching: NFKC, casefold, no URLs, mentions or punctuation, "aaa" → "a"."""
     text = unicodedata.normalize("NFKC", text).casefold()
-    text = _MENTION.sub(" ", _URL.sub(" ", text))
-    text = _MASK.sub(" ", text)
+    if "/" in text or "www" in text or "@" in text:  # the checks skip passes that cannot match
+        text = _MENTION.sub(" ", _URL.sub(" ", text))
+    if "[" in text:
+        text = _MASK.sub(" ", text)
     text = _REDUPLICATION.sub(r"\1 \1", _NOT_WORD.sub(" ", text))
     text = _REPEATED_LETTER.sub(r"\1", text)
     return " ".join(text.split())
@@ -268,7 +320,7 @@ def _keyword(phrase: str, weight: object, where: str, path: Path) -> Keyword:
     tokens = _keyword_tokens(phrase)
     if not tokens or not any(t.strip("*") for t in tokens):
         raise ValueError(f"{path}: {where} {phrase!r}: keyword has no letters or digits")
-    return Keyword(phrase, float(weight), tokens)
+    return Keyword(phrase, float(weight), tokens, any("*" in t for t in tokens))
 
 
 def _keyword_tokens(phrase: str) -> tuple[str, ...]:
@@ -307,9 +359,13 @@ DEFAULT_RULES = load_rules()
 def classify(text: str, language: str = "id", rules: Rules = DEFAULT_RULES) -> Classification:
     """Return the kind and category of a mention, with the keywords that decided them."""
     words = tuple(normalise_text(text).split())
-    topic = _categorise_words(words, rules)
-    found = {code: rules.kind_table(code).matches(words) for code in SIGNAL_KINDS}
-    found[REQUEST] = rules.signal_table(REQUEST).matches(words)
+    matched = rules.match_all(words)
+    kinds, categories = len(rules.kinds), len(rules.categories)
+    topic = _categorise_matches(zip(rules.categories, matched[kinds : kinds + categories]), rules)
+    by_code = {table.code: found for table, found in zip(rules.kinds, matched)}
+    found = {code: by_code.get(code, ()) for code in SIGNAL_KINDS}
+    signals = {table.code: found for table, found in zip(rules.signals, matched[kinds + categories :])}
+    found[REQUEST] = signals.get(REQUEST, ())
     kind, kind_confidence, kind_reasons = _decide_kind(text, bool(words), found, topic, rules)
     keyword_scores = tuple((code, _score(found[code])) for code in (*SIGNAL_KINDS, REQUEST))
     if kind in KINDS_WITH_CATEGORY:
@@ -334,7 +390,11 @@ def categorise(text: str, rules: Rules = DEFAULT_RULES) -> CategoryGuess:
 
 
 def _categorise_words(words: tuple[str, ...], rules: Rules) -> CategoryGuess:
-    matched = [(t, t.matches(words)) for t in rules.categories]
+    kinds = len(rules.kinds)
+    return _categorise_matches(zip(rules.categories, rules.match_all(words)[kinds : kinds + len(rules.categories)]), rules)
+
+
+def _categorise_matches(matched: Iterable[tuple[KeywordTable, tuple[Keyword, ...]]], rules: Rules) -> CategoryGuess:
     scored = [(_score(found), i, t, found) for i, (t, found) in enumerate(matched) if found]
     if not scored:
         return CategoryGuess(NO_CATEGORY, 0.0, (f"category={NO_CATEGORY}: no keyword matched",))

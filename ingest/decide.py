@@ -5,8 +5,9 @@ the rule layer's evidence. `ingest.model.predict` computes its text part; `decid
 rule part: the rule verdict (one-hot), its confidence, the keyword score of every kind and of
 the request signal, weighted by the artefact's `rule_weights`. The highest sum wins; the
 head's calibration turns the sums into confidences. A complaint must also be likely enough
-(`COMPLAINT_MIN`), otherwise the next kind wins: spam and chit-chat must not become
-complaints.
+(the artefact's `complaint_min`, chosen in training on out-of-fold scores; `COMPLAINT_MIN`
+is the default of `choose_kind`), otherwise the next kind wins: spam and chit-chat must not
+become complaints.
 
 Category: the model decides, except that a strong keyword match (rule confidence at least
 `RULE_CATEGORY_OVERRIDE`) wins, because the complaint data the model learnt from hardly knows
@@ -116,7 +117,7 @@ def decide(
     """Return the final kind and category of a mention from the rule and model readings."""
     model = model or load_model()
     reading = read_kind(prediction, rule_signals(text, rule, rules), model)
-    kind, kind_confidence = choose_kind(reading)
+    kind, kind_confidence = choose_kind(reading, model.complaint_min)
     reasons: tuple[str, ...] = (f"decide: kind={kind} ({kind_confidence:.2f}; rules said {rule.kind})",)
     if kind in KINDS_WITH_CATEGORY:
         category, category_confidence, why = choose_category(rule.category, rule.category_confidence, prediction)

@@ -136,13 +136,26 @@ def _folded(words: tuple[str, ...]) -> dict[str, str]:
 
 def _present(tokens: tuple[str, ...], words: tuple[str, ...]) -> list[str]:
     """Return the folded phrases of `words` that occur in the text, in list order."""
-    hits = _grams(tokens) & _phrase_set(words)
-    return [phrase for phrase in _phrases(words) if phrase in hits] if hits else []
+    index = _by_first_word(words)
+    if index.keys().isdisjoint(tokens):
+        return []  # no phrase can start anywhere: the common case, decided in C
+    hits = {
+        " ".join(phrase)
+        for position, token in enumerate(tokens)
+        for phrase in index.get(token, ())
+        if tokens[position : position + len(phrase)] == phrase
+    }
+    return [phrase for phrase in _phrases(words) if phrase in hits]
 
 
 @lru_cache(maxsize=32)
-def _phrase_set(words: tuple[str, ...]) -> frozenset[str]:
-    return frozenset(_phrases(words))
+def _by_first_word(words: tuple[str, ...]) -> dict[str, tuple[tuple[str, ...], ...]]:
+    """Index the folded phrases of `words` by their first word, as tuples of words."""
+    index: dict[str, list[tuple[str, ...]]] = {}
+    for phrase in _phrases(words):
+        split = tuple(phrase.split())
+        index.setdefault(split[0], []).append(split)
+    return {first: tuple(phrases) for first, phrases in index.items()}
 
 
 def _has(tokens: tuple[str, ...], phrase: str) -> bool:

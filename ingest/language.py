@@ -123,8 +123,12 @@ def _weigh_other_from_x(
 
 def strip_for_detection(text: str) -> str:
     """Remove @mentions, URLs, hashtags and personal-data masks, which carry no language."""
-    for pattern in (_URL, _MENTION, _HASHTAG, _MASK):
-        text = pattern.sub(" ", text)
+    # Each pass runs only when its marker is present: most texts have no link, mention or mask.
+    if "://" in text or "www." in text.lower():
+        text = _URL.sub(" ", text)
+    for marker, pattern in (("@", _MENTION), ("#", _HASHTAG), ("[", _MASK)):
+        if marker in text:
+            text = pattern.sub(" ", text)
     return " ".join(text.split())
 
 

@@ -29,7 +29,6 @@ import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from itertools import chain
 from importlib import resources
 from importlib.abc import Traversable
 from pathlib import Path
@@ -148,6 +147,7 @@ class Model:
     rule_weights: np.ndarray = field(repr=False)  # (rule signals, kinds of `fused`)
     rule_scale: float = 1.0
     rule_kinds: tuple[str, ...] = ()  # the kind order of the rule signals it was trained on
+    complaint_min: float = 0.5  # least calibrated probability of a complaint, chosen in training
     char_indices: Callable[[str], tuple[int, ...]] = field(repr=False, default=lambda word: ())
 
 
@@ -205,6 +205,7 @@ def build_model(meta: dict[str, Any], idf: np.ndarray, weights: np.ndarray) -> M
         rule_weights=np.asarray(meta["rule_weights"], dtype=np.float64),
         rule_scale=float(meta["rule_scale"]),
         rule_kinds=tuple(meta["rule_kinds"]),
+        complaint_min=float(meta.get("complaint_min", 0.5)),
         char_indices=_char_index_cache(char_vocab),
     )
 
@@ -241,9 +242,10 @@ class Features:
 def features(text: str, model: Model) -> Features:
     """Return the TF-IDF features of a text, as the training vectorisers compute them."""
     words = tokens(text if isinstance(text, str) else "")
-    word_ids = [index for index in map(model.word_vocab.get, word_ngrams(words)) if index is not None]
-    char_ids = chain.from_iterable(map(model.char_indices, words))
-    ids = np.fromiter(chain(word_ids, char_ids), dtype=np.int64)
+    found = [index for index in map(model.word_vocab.get, word_ngrams(words)) if index is not None]
+    for word in words:
+        found += model.char_indices(word)
+    ids = np.array(found, dtype=np.int64)
     if not ids.size:
         return Features(ids, np.zeros(0))
     ids.sort()
@@ -252,13 +254,11 @@ def features(text: str, model: Model) -> Features:
     tf = np.diff(np.append(starts, ids.size)).astype(np.float64)
     values = (np.log(tf) + 1.0) * model.idf[indices]
     split = int(np.searchsorted(indices, len(model.word_terms)))
-    return Features(indices, np.concatenate((_unit(values[:split]), _unit(values[split:]))))
-
-
-def _unit(values: np.ndarray) -> np.ndarray:
-    """Return `values` divided by their L2 norm (a zero vector stays zero)."""
-    norm = math.sqrt(float(values @ values))
-    return values / norm if norm > 0 else values
+    for block in (values[:split], values[split:]):  # each block to unit length; zero stays zero
+        norm = math.sqrt(float(block @ block))
+        if norm > 0:
+            block /= norm  # a view of this function's own array: nothing outside changes
+    return Features(indices, values)
 
 
 def decision_scores(vector: Features, model: Model) -> np.ndarray:
@@ -281,15 +281,16 @@ def predict(text: str, model: Model | None = None) -> ModelPrediction:
     """Return the model's kind and category of a text; never raises on odd text."""
     model = model if model is not None else load_model()
     vector = features(text, model)
-    scores = decision_scores(vector, model)
+    rows = model.weights[vector.indices]  # gathered once: the scores and the reasons read them
+    scores = vector.values @ rows
     kind_scores, category_scores = head_scores(scores, model.kind), head_scores(scores, model.category)
     kind_p, category_p = model.kind.probabilities(kind_scores), model.category.probabilities(category_scores)
     kind_index, category_index = int(kind_scores.argmax()), int(category_scores.argmax())
     kind, category = model.kind.labels[kind_index], model.category.labels[category_index]
     reasons = (
-        _top_terms(vector, model, model.kind.start + kind_index, f"kind={kind}", kind_p[kind_index]),
+        _top_terms(vector, rows, model, model.kind.start + kind_index, f"kind={kind}", kind_p[kind_index]),
         _top_terms(
-            vector, model, model.category.start + category_index, f"category={category}", category_p[category_index]
+            vector, rows, model, model.category.start + category_index, f"category={category}", category_p[category_index]
         ),
     )
     fused = head_scores(scores, model.fused)
@@ -304,11 +305,13 @@ def predict(text: str, model: Model | None = None) -> ModelPrediction:
     )
 
 
-def _top_terms(vector: Features, model: Model, column: int, decision: str, confidence: float) -> str:
+def _top_terms(
+    vector: Features, rows: np.ndarray, model: Model, column: int, decision: str, confidence: float
+) -> str:
     """Name the words that pushed a text most towards a decision: 'model: "a", "b" → x (0.93)'."""
     words = int(np.searchsorted(vector.indices, len(model.word_terms)))
     indices = vector.indices[:words]
-    contributions = vector.values[:words] * model.weights[indices, column]
+    contributions = vector.values[:words] * rows[:words, column]
     order = np.argsort(-contributions, kind="stable")[:TOP_TERMS]
     terms = ", ".join(f'"{model.word_terms[indices[i]]}"' for i in order if contributions[i] > 0)
     return f"model: {terms or 'no telling word'} → {decision} ({confidence:.2f})"

@@ -85,7 +85,8 @@ def cross_validate(complaints: list[dict[str, str]], tweets: list[dict[str, str]
             _score_complaint(complaints[i]["text"], model, out, i)
         for i in t_test:
             _score_tweet(tweets[i]["text"], model, out, i)
-        print(f"  fold {number}: {time.perf_counter() - started:.0f} s", file=sys.stderr)
+        seconds = time.perf_counter() - started
+        print(f"  fold {number}: {seconds:.0f} s, complaint_min={model.complaint_min}", file=sys.stderr)
     return out
 
 

@@ -206,3 +206,19 @@ def test_an_operator_table_changes_the_outcome(tmp_path):
 
 def test_the_shipped_table_is_the_default_file():
     assert KEYWORDS_FILE.name == "keywords.toml" and KEYWORDS_FILE.exists()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "jalan rusak parah dan banjir di depan sekolah, mohon diperbaiki",
+        "kebanjiran lagi, sampahnya numpuk di selokan",
+        "terima kasih pak, lampu PJU sudah nyala",
+        "slot gacor maxwin klik link",
+        "",
+    ],
+)
+def test_one_pass_over_all_tables_finds_what_each_table_finds(text):
+    """Rules.match_all (cached word index) equals matching every table on its own."""
+    words = tuple(normalise_text(text).split())
+    assert DEFAULT_RULES.match_all(words) == tuple(table.matches(words) for table in DEFAULT_RULES.tables)

@@ -380,3 +380,14 @@ def test_model_trained_on_other_rule_signals_is_refused(model: Model) -> None:
 def test_head_scores_cover_every_label(model: Model) -> None:
     scores = np.zeros(model.weights.shape[1])
     assert len(head_scores(scores, model.category)) == len(model.category.labels) == 16
+
+
+def test_the_trained_complaint_threshold_decides(model: Model) -> None:
+    """decide() passes over a complaint below the artefact's complaint_min, chosen in training."""
+    from dataclasses import replace
+
+    assert 0.0 < model.complaint_min < 1.0
+    text = "jalan di depan pasar berlubang parah, sudah 2 bulan tidak diperbaiki"
+    rule, prediction = classify(text), predict(text, model)
+    assert decide(text, "id", rule, prediction, replace(model, complaint_min=0.0)).kind == "pengaduan"
+    assert decide(text, "id", rule, prediction, replace(model, complaint_min=1.01)).kind != "pengaduan"
