@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench model evaluate sandbox clean
+.PHONY: run test test-postgres lint bench model evaluate sandbox console screenshots clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (set PYTHON=...)")'
@@ -20,6 +20,13 @@ run: $(STAMP)
 ## Run the test suite.
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
+
+## Run the tests that use the database again on a throwaway PostgreSQL server (installs Debian's postgresql).
+test-postgres: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[test,postgres]'
+	@url=$$(scripts/postgres_for_tests.sh start) && \
+	LAPOR_TEST_POSTGRES_URL=$$url $(BIN)/python -m pytest -q; status=$$?; \
+	scripts/postgres_for_tests.sh stop; exit $$status
 
 ## Lint everything and type-check the pure core.
 lint: $(STAMP)
@@ -55,6 +62,18 @@ evaluate: $(STAMP)
 ## Serve the X API sandbox on http://127.0.0.1:8708 until Ctrl-C.
 sandbox: $(STAMP)
 	$(BIN)/lapor-bot sandbox
+
+## Make demo data and accounts in demo/ and serve the console on http://127.0.0.1:8080 until Ctrl-C.
+console: $(STAMP)
+	@mkdir -p demo
+	cd demo && LAPOR_DATABASE_URL=sqlite:///lapor.db ../$(BIN)/lapor-bot demo
+	@echo "console: http://127.0.0.1:8080/ (sign in with a demo account above; Ctrl-C stops it)"
+	cd demo && LAPOR_DATABASE_URL=sqlite:///lapor.db LAPOR_WEB_SECURE_COOKIES=false \
+		../$(BIN)/lapor-bot web --host 127.0.0.1 --port 8080
+
+## Take the console's screenshots into docs/screenshots/ (demo data, headless /usr/bin/chromium).
+screenshots: $(STAMP)
+	$(BIN)/python scripts/screenshots.py
 
 clean:
 	rm -rf $(VENV) lapor.db lapor.db-wal lapor.db-shm lapor-sandbox.json

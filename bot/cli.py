@@ -13,6 +13,7 @@ from dotenv import load_dotenv
 
 from bot import (
     classify_command,
+    demo,
     export_commands,
     inbound,
     link_commands,
@@ -85,6 +86,7 @@ def _parser() -> argparse.ArgumentParser:
     export_commands.add_commands(commands)
     inbound.add_command(commands)
     web_commands.add_commands(commands)
+    demo.add_command(commands)
     classify_command.add_command(commands)
     return parser
 

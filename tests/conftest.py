@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import shutil
 import socket
 import uuid
 from collections.abc import Iterator
@@ -100,19 +101,35 @@ def db_url(tmp_path: Path, _postgres_template: str | None) -> Iterator[str]:
     _admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
+@pytest.fixture(scope="session")
+def _sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Return a migrated, empty SQLite file to copy (migrating once keeps the suite fast)."""
+    path = tmp_path_factory.mktemp("template") / "lapor.db"
+    open_store(f"sqlite:///{path}").close()
+    return path
+
+
 @pytest.fixture
-def store(db_url: str) -> Store:
-    """Return a migrated store on a real SQLite file."""
+def store(db_url: str, _sqlite_template: Path) -> Iterator[Store]:
+    """Return a migrated store on the test's database (db_url): a copy of the migrated template."""
+    if db_url.startswith("sqlite:///"):
+        shutil.copy(_sqlite_template, db_url.removeprefix("sqlite:///"))
     opened = open_store(db_url)
     yield opened
     opened.close()
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Skip tests of SQLite's own behaviour (WAL, file locks, raw sqlite3) on a PostgreSQL run."""
+    """On a PostgreSQL run, keep the tests that use the database fixture, minus SQLite's own behaviour.
+
+    The others (pure functions, or commands run on their own SQLite file) do not depend on the
+    database server: the SQLite run covers them.
+    """
     if not on_postgres():
         return
-    skip = pytest.mark.skip(reason="SQLite-specific (LAPOR_TEST_POSTGRES_URL is set)")
+    kept, dropped = [], []
     for item in items:
-        if item.get_closest_marker("sqlite_only"):
-            item.add_marker(skip)
+        uses_database = "db_url" in getattr(item, "fixturenames", ())
+        (kept if uses_database and not item.get_closest_marker("sqlite_only") else dropped).append(item)
+    items[:] = kept
+    config.hook.pytest_deselected(items=dropped)

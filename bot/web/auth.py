@@ -28,6 +28,12 @@ def index() -> Response:
     return redirect(home_for(user.role) if user else url_for("auth.login"))
 
 
+@bp.get("/favicon.ico")
+def favicon() -> Response:
+    """Point browsers that ask for /favicon.ico at the console's icon."""
+    return redirect(url_for("static", filename="favicon.svg"), code=301)
+
+
 @bp.route("/login", methods=["GET", "POST"])
 def login() -> Response | str | tuple[str, int]:
     """Show the sign-in form, or sign in."""

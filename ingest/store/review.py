@@ -13,12 +13,13 @@ An agency actor may only act on complaints forwarded to its own agency.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
-from sqlalchemy import func, or_
+from sqlalchemy import case, func, or_
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -39,6 +40,7 @@ from ingest.store.models import (
 )
 from ingest.store.store import Store, add_event, to_json
 
+_TRACKING = re.compile(r"LPR-\d{4}-\d{5,}")
 RECLASSIFIABLE = ("kind", "category", "region_code", "agency_id")
 # What an agency may report: still working on it, answered, or "not ours" (back to the officers).
 RESPONSE_STATUSES = ("in_progress", "responded", "closed", "not_ours")
@@ -69,6 +71,7 @@ class QueueFilters:
 
     needs_review: bool | None = None
     status: str | None = None
+    statuses: tuple[str, ...] | None = None  # any of these (a tab such as "with agencies")
     open_only: bool = True
     kind: str | None = None
     category: str | None = None
@@ -148,6 +151,10 @@ def _conditions(filters: QueueFilters, now: datetime) -> list[Any]:
         if filters.status not in STATUSES:
             raise ReviewError(f"unknown status {filters.status!r}; one of: {', '.join(STATUSES)}")
         where.append(ComplaintRow.status == filters.status)
+    elif filters.statuses:
+        if unknown := [status for status in filters.statuses if status not in STATUSES]:
+            raise ReviewError(f"unknown status {unknown[0]!r}; one of: {', '.join(STATUSES)}")
+        where.append(col(ComplaintRow.status).in_(filters.statuses))
     elif filters.open_only:
         where.append(col(ComplaintRow.status).in_(OPEN_STATUSES))
     if filters.needs_review is not None:
@@ -170,24 +177,28 @@ def _conditions(filters: QueueFilters, now: datetime) -> list[Any]:
         where.append(col(ComplaintRow.due_at) < now)
     if filters.search and filters.search.strip():
         term = filters.search.strip()
-        where.append(or_(ComplaintRow.tracking_number == term.upper(), col(ComplaintRow.text).contains(term, autoescape=True)))
+        if _TRACKING.fullmatch(term.upper()):  # a tracking number: the unique index answers at once
+            where.append(ComplaintRow.tracking_number == term.upper())
+        else:
+            where.append(col(ComplaintRow.text).contains(term, autoescape=True))
     return where
 
 
 def _tab_counts(session: Session, now: datetime) -> dict[str, int]:
-    open_ = col(ComplaintRow.status).in_(OPEN_STATUSES)
-
-    def count(*where: Any) -> int:
-        return session.exec(select(func.count()).select_from(ComplaintRow).where(open_, *where)).one()
-
-    return {
-        "needs_review": count(ComplaintRow.needs_review == True),  # noqa: E712 - SQL, not Python
-        "urgent": count(ComplaintRow.urgent == True),  # noqa: E712
-        "overdue": count(col(ComplaintRow.due_at) < now),
-        "awaiting_verification": count(ComplaintRow.status == "awaiting_verification"),
-        "with_agencies": count(col(ComplaintRow.status).in_(("forwarded", "in_progress"))),
-        "open": count(),
+    """Count every tab in one pass over the open complaints."""
+    tabs: dict[str, Any] = {
+        "needs_review": ComplaintRow.needs_review == True,  # noqa: E712 - SQL, not Python
+        "urgent": ComplaintRow.urgent == True,  # noqa: E712
+        "overdue": col(ComplaintRow.due_at) < now,
+        "awaiting_verification": ComplaintRow.status == "awaiting_verification",
+        "with_agencies": col(ComplaintRow.status).in_(("forwarded", "in_progress")),
     }
+    columns = [func.coalesce(func.sum(case((condition, 1), else_=0)), 0) for condition in tabs.values()]
+    row = session.exec(select(*columns, func.count()).select_from(ComplaintRow)  # type: ignore[call-overload]
+                       .where(col(ComplaintRow.status).in_(OPEN_STATUSES))).one()
+    counts = {name: int(value) for name, value in zip(tabs, row)}
+    counts["open"] = int(row[-1])
+    return counts
 
 
 def _first_reasons(session: Session, tweet_ids: list[str]) -> dict[str, tuple[str, ...]]:

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import shutil
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 
 import pytest
 from sqlmodel import select
@@ -24,26 +22,15 @@ from ingest.store.forwards import (
     verified_unforwarded,
 )
 from ingest.store.models import ComplaintRow, EventRow, ForwardRow
-from ingest.store.store import Store, open_store
+from ingest.store.store import Store
 
 NOW = datetime(2026, 11, 28, 1, 0, tzinfo=timezone.utc)  # Saturday 08:00 WIB
 
 
-@pytest.fixture(scope="module")
-def migrated(tmp_path_factory) -> Path:
-    """Return a migrated, empty database file to copy (migrating once per module keeps the tests fast)."""
-    path = tmp_path_factory.mktemp("template") / "t.db"
-    open_store(f"sqlite:///{path}").close()
-    return path
-
-
 @pytest.fixture
-def db(tmp_path, migrated) -> Store:
-    """Return a store on a fresh SQLite file of its own."""
-    shutil.copy(migrated, tmp_path / "t.db")
-    store = open_store(f"sqlite:///{tmp_path}/t.db")
-    yield store
-    store.close()
+def db(store: Store) -> Store:
+    """Return a migrated store of the test's own (tests/conftest.py: SQLite, or PostgreSQL)."""
+    return store
 
 
 def add_complaint(store: Store, n: int, **fields) -> ComplaintRow:

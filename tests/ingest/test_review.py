@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import shutil
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 
 import pytest
 from sqlmodel import select
@@ -39,28 +37,17 @@ from ingest.store.models import (
     MentionRow,
     ResponseRow,
 )
-from ingest.store.store import Store, open_store
+from ingest.store.store import Store
 
 NOW = datetime(2026, 3, 17, 3, 0, tzinfo=timezone.utc)  # Tuesday 10:00 WIB
 OFFICER = "officer:rina"
 NIK = "1371012345678901"
 
 
-@pytest.fixture(scope="module")
-def migrated(tmp_path_factory) -> Path:
-    """Return a migrated, empty database file to copy (migrating once per module keeps the tests fast)."""
-    path = tmp_path_factory.mktemp("template") / "t.db"
-    open_store(f"sqlite:///{path}").close()
-    return path
-
-
 @pytest.fixture
-def db(tmp_path, migrated) -> Store:
-    """Return a store on a fresh SQLite file of its own."""
-    shutil.copy(migrated, tmp_path / "t.db")
-    store = open_store(f"sqlite:///{tmp_path}/t.db")
-    yield store
-    store.close()
+def db(store: Store) -> Store:
+    """Return a migrated store of the test's own (tests/conftest.py: SQLite, or PostgreSQL)."""
+    return store
 
 
 @pytest.fixture(scope="module")

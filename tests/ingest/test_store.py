@@ -27,7 +27,7 @@ def test_migrations_create_every_table_in_wal_mode_and_are_idempotent(db_url):
                 "tracking_counter", "alembic_version", "followup", "opt_out", "x_usage"} <= tables
         with store.engine.connect() as conn:
             assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
-            assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0007"
+            assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0008"
     finally:
         store.close()
 
@@ -100,6 +100,6 @@ def test_upgrading_a_first_version_database_keeps_its_rows_and_does_not_answer_t
     try:
         with store.engine.connect() as conn:
             assert conn.execute(text("SELECT reply_state FROM mention")).scalar() == "skipped"
-            assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0007"
+            assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0008"
     finally:
         store.close()

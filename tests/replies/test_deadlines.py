@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import shutil
 from datetime import date, datetime, timedelta, timezone
-from pathlib import Path
 
 import pytest
 from sqlmodel import select
@@ -15,7 +13,7 @@ from ingest.sla import SlaSettings
 from ingest.store.audit import audit_trail
 from ingest.store.followups import followups_of
 from ingest.store.models import AuditRow, ComplaintRow, ForwardRow, MentionRow, SlaBreachRow
-from ingest.store.store import Store, open_store
+from ingest.store.store import Store
 from ingest.workdays import WorkCalendar
 from replies.forward.deadlines import sla_tick
 from replies.forward.outbox import ForwardConfig
@@ -27,21 +25,10 @@ OFFICERS_MAIL = "pengaduan@lapor.example.go.id"
 SLA = SlaSettings(verify_days=3, respond_days=5, close_days=10)
 
 
-@pytest.fixture(scope="module")
-def migrated(tmp_path_factory) -> Path:
-    """Return a migrated, empty database file to copy (migrating once per module keeps the tests fast)."""
-    path = tmp_path_factory.mktemp("template") / "t.db"
-    open_store(f"sqlite:///{path}").close()
-    return path
-
-
 @pytest.fixture
-def db(tmp_path, migrated) -> Store:
-    """Return a store on a fresh SQLite file of its own."""
-    shutil.copy(migrated, tmp_path / "t.db")
-    store = open_store(f"sqlite:///{tmp_path}/t.db")
-    yield store
-    store.close()
+def db(store: Store) -> Store:
+    """Return a migrated store of the test's own (tests/conftest.py: SQLite, or PostgreSQL)."""
+    return store
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,31 @@
+"""queue indexes: the review queue's order and its open-status filter
+
+Revision ID: 0008
+Revises: 0007
+Create Date: 2026-11-28 04:20:00
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = '0008'
+down_revision = '0007'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    """Apply this revision."""
+    op.create_index('ix_complaint_queue_order', 'complaint',
+                    [sa.text('needs_review DESC'), sa.text('urgent DESC'), sa.text('(due_at IS NULL)'), 'due_at', 'id'],
+                    unique=False)
+    op.create_index('ix_complaint_status_due', 'complaint', ['status', 'due_at', 'needs_review', 'urgent'],
+                    unique=False)
+
+
+def downgrade() -> None:
+    """Revert this revision."""
+    op.drop_index('ix_complaint_status_due', table_name='complaint')
+    op.drop_index('ix_complaint_queue_order', table_name='complaint')
