@@ -60,6 +60,9 @@ def _parser() -> argparse.ArgumentParser:
 
     run = commands.add_parser("run", help="poll mentions and send replies until SIGINT/SIGTERM")
     run.add_argument("--once", action="store_true", help="run every job once, print a summary and exit")
+    run.add_argument("--jobs", default="poll,send,forward,sla",
+                     help="the jobs this process runs, comma-separated (poll, send, forward, sla): e.g. one "
+                          "process with poll,sla and several with send,forward on the same database")
     run.set_defaults(handler=_run)
 
     sandbox = commands.add_parser("sandbox", help="serve the local X API sandbox until Ctrl-C")
@@ -95,6 +98,12 @@ def _run(settings: Settings, args: argparse.Namespace) -> int:
     from bot.scheduler import run_until_stopped
     from bot.wiring import build_bot
 
+    from bot.scheduler import JOBS
+
+    jobs = tuple(dict.fromkeys(job.strip() for job in args.jobs.split(",") if job.strip()))
+    if not jobs or (unknown := [job for job in jobs if job not in JOBS]):
+        raise SettingsError(f"--jobs: choose from {', '.join(JOBS)}"
+                            + (f", not {unknown[0]!r}" if jobs and unknown else ""))
     bot = build_bot(settings)
     server = None
     try:
@@ -109,12 +118,11 @@ def _run(settings: Settings, args: argparse.Namespace) -> int:
                                     f"{settings.inbound_port}: {exc.strerror or exc}") from None
             print(f"agency status webhook on {server.url}/agencies/<agency-id>/responses", file=sys.stderr)
         if args.once:
-            bot.poll()
-            bot.sla()
-            bot.forward()
-            bot.send()
+            for job in ("poll", "sla", "forward", "send"):
+                if job in jobs:
+                    getattr(bot, job)()
         else:
-            run_until_stopped(bot)
+            run_until_stopped(bot, jobs=jobs)
         print(report.summary(bot.store, bot.totals, settings.prices))
     finally:
         if server is not None:

@@ -15,8 +15,15 @@ from bot.wiring import Bot
 log = logging.getLogger(__name__)
 
 
-def build_scheduler(bot: Bot) -> BackgroundScheduler:
-    """Return a scheduler running poll, send and forward every poll_seconds, one job at a time."""
+JOBS = ("poll", "send", "forward", "sla")
+
+
+def build_scheduler(bot: Bot, jobs: tuple[str, ...] = JOBS) -> BackgroundScheduler:
+    """Return a scheduler running the chosen jobs every poll_seconds (SLA every 5 min), one at a time.
+
+    Several processes may share a database: only the holder of the poll lease polls, and the
+    reply and forward outboxes are claimed row by row, so a poller plus N senders is safe.
+    """
     seconds = bot.settings.poll_seconds
     scheduler = BackgroundScheduler(
         executors={"default": ThreadPoolExecutor(max_workers=1)},
@@ -24,15 +31,15 @@ def build_scheduler(bot: Bot) -> BackgroundScheduler:
         timezone=timezone.utc,
     )
     start = datetime.now(timezone.utc)
-    scheduler.add_job(bot.poll, "interval", seconds=seconds, id="poll", next_run_time=start)
-    scheduler.add_job(bot.send, "interval", seconds=seconds, id="send", next_run_time=start)
-    scheduler.add_job(bot.forward, "interval", seconds=seconds, id="forward", next_run_time=start)
-    # Deadlines move in working days: a check every five minutes is plenty.
-    scheduler.add_job(bot.sla, "interval", seconds=max(seconds, 300), id="sla", next_run_time=start)
+    every = {"poll": seconds, "send": seconds, "forward": seconds,
+             # Deadlines move in working days: a check every five minutes is plenty.
+             "sla": max(seconds, 300)}
+    for name in jobs:
+        scheduler.add_job(getattr(bot, name), "interval", seconds=every[name], id=name, next_run_time=start)
     return scheduler
 
 
-def run_until_stopped(bot: Bot, stop: threading.Event | None = None) -> None:
+def run_until_stopped(bot: Bot, stop: threading.Event | None = None, jobs: tuple[str, ...] = JOBS) -> None:
     """Run the scheduler until a signal (or `stop`) arrives, then finish the current tick."""
     stop = stop or threading.Event()
 
@@ -41,9 +48,9 @@ def run_until_stopped(bot: Bot, stop: threading.Event | None = None) -> None:
         stop.set()
 
     previous = {sig: signal.signal(sig, request_stop) for sig in (signal.SIGINT, signal.SIGTERM)}
-    scheduler = build_scheduler(bot)
+    scheduler = build_scheduler(bot, jobs)
     scheduler.start()
-    log.info("bot running: polling @%s every %ds", bot.settings.account, bot.settings.poll_seconds)
+    log.info("bot running (%s): @%s every %ds", ", ".join(jobs), bot.settings.account, bot.settings.poll_seconds)
     try:
         stop.wait()
     finally:

@@ -5,7 +5,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+import os
+import secrets
+import socket
+from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, TypeVar
 
 from sqlmodel import select
@@ -15,6 +18,7 @@ from ingest.errors import StoreError
 from ingest.link import COMPLAINT_KINDS
 from ingest.poll import PollConfig, PollReport, known_account_id, poll_once
 from ingest.routing import RoutingError, RoutingTable, load_routing
+from ingest.store.leases import acquire, release
 from ingest.store.models import ComplaintRow
 from ingest.store.near_duplicates import index_missing, needs_rebuild, rebuild
 from ingest.store.store import Store, open_store
@@ -52,6 +56,13 @@ class Bot:
     routing: RoutingTable | None = None
     calendar: WorkCalendar | None = None
     totals: dict[str, int] = field(default_factory=dict)
+    # Names this process to the others on the database (the poll lease).
+    worker_id: str = field(default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}")
+
+    @property
+    def poll_lease(self) -> timedelta:
+        """Return how long the poll lease lasts without renewal (a dead poller's lease expires)."""
+        return timedelta(seconds=max(3 * self.settings.poll_seconds, 60))
 
     @property
     def forward_config(self) -> ForwardConfig:
@@ -120,7 +131,13 @@ class Bot:
         )
 
     def poll(self) -> PollReport | None:
-        """Run the poll job once; report, never raise."""
+        """Run the poll job once if this process holds the poll lease; report, never raise."""
+        held = self._guarded("poll lease", lambda: acquire(self.store, "poll", self.worker_id, utc_now(),
+                                                           self.poll_lease))
+        if not held:
+            if held is not None:
+                log.debug("poll skipped: another process holds the poll lease")
+            return None
         report = self._guarded("poll", lambda: poll_once(self.x, self.store, utc_now, self.poll_config))
         if report is None:
             return None
@@ -166,7 +183,8 @@ class Bot:
         return None
 
     def close(self) -> None:
-        """Stop the sandbox (if any) and release the database."""
+        """Give up the poll lease, stop the sandbox (if any) and release the database."""
+        self._guarded("poll lease", lambda: release(self.store, "poll", self.worker_id))
         self.store.close()
         if self.sandbox is not None:
             self.sandbox.stop()
