@@ -20,9 +20,11 @@ the weights are stored as float16, so two runs write byte-identical files.
   `C_FUSED` = 1.0 (less regularised than the text-only heads): with the rule columns it
   ranked complaints better in cross-validation (kind macro-F1 0.672 → 0.690).
 - "complaint_min": the least calibrated complaint probability `ingest.decide` accepts, chosen
-  from `COMPLAINT_GRID` on the fused head's out-of-fold scores of the training tweets
-  (best macro-F1 + pengaduan F1), so scripts/evaluate.py measures it nested, never on its
-  test fold. A precision-first choice (F0.5) gave lower macro-F1 and recall 0.51.
+  from `COMPLAINT_GRID` on the fused head's out-of-fold scores of the training tweets: the
+  most precise threshold that keeps pengaduan recall at `COMPLAINT_RECALL` (the issue's
+  operating point: precision first, recall at least 0.60), so scripts/evaluate.py measures it
+  nested, never on its test fold (pengaduan 0.723 / 0.694, kind macro-F1 0.692; the best
+  macro-F1 + pengaduan F1 gave 0.690 / 0.702 and 0.690; an F0.5 choice, recall 0.51).
 - Calibration: each head's temperature and per-class offsets minimise the log-loss of its
   cross-validated decision scores (`INNER_FOLDS` folds; tweets only for the kind heads). They
   set confidences only; a decision is still the highest score.
@@ -53,7 +55,7 @@ import numpy as np
 from scipy.optimize import minimize
 from scipy.sparse import csr_matrix, hstack, vstack
 from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.metrics import f1_score, fbeta_score
+from sklearn.metrics import f1_score, precision_recall_fscore_support
 from sklearn.model_selection import StratifiedKFold
 from sklearn.svm import LinearSVC
 
@@ -94,7 +96,7 @@ NOT_A_COMPLAINT = re.compile(
     re.IGNORECASE,
 )
 COMPLAINT_GRID = (0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8)
-COMPLAINT_BETA = 1.0  # F-beta of pengaduan added to the macro-F1 when choosing the threshold
+COMPLAINT_RECALL = 0.65  # out-of-fold pengaduan recall the threshold must keep (the target is 0.60)
 OFFSET_PENALTY = 1e-3  # keeps the calibration offsets unique (softmax ignores a common shift)
 
 
@@ -212,24 +214,29 @@ def fit_calibration(scores: np.ndarray, labels: np.ndarray) -> tuple[float, list
 
 
 def choose_complaint_min(scores: np.ndarray, labels: np.ndarray, temperature: float, offsets: list[float]) -> float:
-    """Return the complaint threshold whose kind decisions on out-of-fold `scores` score best.
+    """Return the complaint threshold at the triage's operating point, on out-of-fold `scores`.
 
-    The score is the macro-F1 plus the pengaduan F-beta (`COMPLAINT_BETA` < 1 favours
-    precision); a tie goes to the higher, more careful threshold.
+    The issue asks for pengaduan precision first, with recall of at least 0.60 (spam and chatter
+    must not be acknowledged as complaints). Among the thresholds whose recall reaches
+    `COMPLAINT_RECALL` (0.60 plus a margin, as a test fold varies), the most precise one wins,
+    macro-F1 breaking ties; if none reaches it, the one with the best recall.
     """
     classes = [str(label) for label in np.unique(labels)]
     logits = scores / temperature + np.asarray(offsets)
     exp = np.exp(logits - logits.max(axis=1, keepdims=True))
     chances = exp / exp.sum(axis=1, keepdims=True)
     readings = [KindReading(dict(zip(classes, map(float, s))), dict(zip(classes, map(float, p)))) for s, p in zip(scores, chances)]
-    best, chosen = -1.0, COMPLAINT_GRID[0]
+    scored = []
     for threshold in COMPLAINT_GRID:
         decided = [choose_kind(reading, threshold)[0] for reading in readings]
+        precision, recall, _, _ = precision_recall_fscore_support(
+            labels, decided, labels=["pengaduan"], average="macro", zero_division=0)
         macro = f1_score(labels, decided, average="macro", zero_division=0)
-        complaint = fbeta_score(labels, decided, beta=COMPLAINT_BETA, labels=["pengaduan"], average="macro", zero_division=0)
-        if macro + complaint >= best - 1e-12:
-            best, chosen = macro + complaint, threshold
-    return chosen
+        scored.append((float(recall), float(precision), float(macro), threshold))
+    reaching = [row for row in scored if row[0] >= COMPLAINT_RECALL]
+    if reaching:
+        return max(reaching, key=lambda row: (row[1], row[2], row[3]))[3]
+    return max(scored, key=lambda row: (row[0], row[3]))[3]
 
 
 def borrowed_complaints(complaints: Sequence[dict[str, str]]) -> list[dict[str, str]]:
