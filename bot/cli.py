@@ -14,9 +14,12 @@ from dotenv import load_dotenv
 from bot import (
     classify_command,
     demo,
+    doctor,
     export_commands,
+    forget_command,
     inbound,
     link_commands,
+    metrics,
     reply_commands,
     report,
     review_commands,
@@ -39,7 +42,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SettingsError as exc:
         print(f"lapor-bot: configuration error: {exc}", file=sys.stderr)
         return EXIT_CONFIG
-    setup_logging(settings.log_level, settings.secrets())
+    setup_logging(settings.log_level, settings.secrets(), json_lines=settings.log_format == "json")
     try:
         return int(args.handler(settings, args) or 0)
     except BrokenPipeError:
@@ -60,9 +63,9 @@ def _parser() -> argparse.ArgumentParser:
 
     run = commands.add_parser("run", help="poll mentions and send replies until SIGINT/SIGTERM")
     run.add_argument("--once", action="store_true", help="run every job once, print a summary and exit")
-    run.add_argument("--jobs", default="poll,send,forward,sla",
-                     help="the jobs this process runs, comma-separated (poll, send, forward, sla): e.g. one "
-                          "process with poll,sla and several with send,forward on the same database")
+    run.add_argument("--jobs", default="poll,send,forward,sla,retention",
+                     help="the jobs this process runs, comma-separated (poll, send, forward, sla, retention): e.g. "
+                          "one process with poll,sla,retention and several with send,forward on one database")
     run.set_defaults(handler=_run)
 
     sandbox = commands.add_parser("sandbox", help="serve the local X API sandbox until Ctrl-C")
@@ -90,6 +93,9 @@ def _parser() -> argparse.ArgumentParser:
     inbound.add_command(commands)
     web_commands.add_commands(commands)
     demo.add_command(commands)
+    doctor.add_command(commands)
+    metrics.add_command(commands)
+    forget_command.add_command(commands)
     classify_command.add_command(commands)
     return parser
 
@@ -118,7 +124,7 @@ def _run(settings: Settings, args: argparse.Namespace) -> int:
                                     f"{settings.inbound_port}: {exc.strerror or exc}") from None
             print(f"agency status webhook on {server.url}/agencies/<agency-id>/responses", file=sys.stderr)
         if args.once:
-            for job in ("poll", "sla", "forward", "send"):
+            for job in ("poll", "sla", "forward", "send", "retention"):
                 if job in jobs:
                     getattr(bot, job)()
         else:

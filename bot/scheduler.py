@@ -15,11 +15,11 @@ from bot.wiring import Bot
 log = logging.getLogger(__name__)
 
 
-JOBS = ("poll", "send", "forward", "sla")
+JOBS = ("poll", "send", "forward", "sla", "retention")
 
 
 def build_scheduler(bot: Bot, jobs: tuple[str, ...] = JOBS) -> BackgroundScheduler:
-    """Return a scheduler running the chosen jobs every poll_seconds (SLA every 5 min), one at a time.
+    """Return a scheduler running the chosen jobs every poll_seconds (SLA every 5 min, retention hourly).
 
     Several processes may share a database: only the holder of the poll lease polls, and the
     reply and forward outboxes are claimed row by row, so a poller plus N senders is safe.
@@ -33,7 +33,7 @@ def build_scheduler(bot: Bot, jobs: tuple[str, ...] = JOBS) -> BackgroundSchedul
     start = datetime.now(timezone.utc)
     every = {"poll": seconds, "send": seconds, "forward": seconds,
              # Deadlines move in working days: a check every five minutes is plenty.
-             "sla": max(seconds, 300)}
+             "sla": max(seconds, 300), "retention": 3600}
     for name in jobs:
         scheduler.add_job(getattr(bot, name), "interval", seconds=every[name], id=name, next_run_time=start)
     return scheduler

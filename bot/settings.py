@@ -127,6 +127,10 @@ class Settings:
     web_port: int = 8080
     web_secret_key: str | None = field(default=None, repr=False)  # None: one kept in the database
     web_secure_cookies: bool = True
+    log_format: str = "text"  # text | json (one JSON object per line)
+    metrics_token: str | None = field(default=None, repr=False)  # /metrics from beyond loopback
+    retention_raw_days: int | None = 30  # raw tweet JSON kept this long; None: for ever
+    retention_text_days: int | None = 365  # texts of finished complaints masked after this long
 
     @property
     def sla(self) -> SlaSettings:
@@ -138,9 +142,9 @@ class Settings:
     def secrets(self) -> tuple[str, ...]:
         """Return every secret the bot holds, for log redaction."""
         smtp_password = (self.smtp.password,) if self.smtp and self.smtp.password else ()
-        web = (self.web_secret_key,) if self.web_secret_key else ()
+        extra = tuple(v for v in (self.web_secret_key, self.metrics_token, _url_password(self.database_url)) if v)
         return (*self.credentials.secrets(), *smtp_password, *self.agency_secrets.values(),
-                *self.open311_keys.values(), *web)
+                *self.open311_keys.values(), *extra)
 
     @property
     def use_embedded_sandbox(self) -> bool:
@@ -199,6 +203,10 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
         web_port=_port(environ, "LAPOR_WEB_PORT") or 8080,
         web_secret_key=_secret_key(environ),
         web_secure_cookies=_boolean(environ, "LAPOR_WEB_SECURE_COOKIES", True),
+        log_format=_choice(environ, "LAPOR_LOG_FORMAT", ("text", "json"), "text"),
+        metrics_token=_optional(environ, "LAPOR_METRICS_TOKEN"),
+        retention_raw_days=_days_or_never(environ, "LAPOR_RETENTION_RAW_DAYS", 30),
+        retention_text_days=_days_or_never(environ, "LAPOR_RETENTION_TEXT_DAYS", 365),
         prices=Prices(
             read=_number(environ, "LAPOR_PRICE_READ_USD", Prices.read, minimum=0),
             post=_number(environ, "LAPOR_PRICE_POST_USD", Prices.post, minimum=0),
@@ -225,6 +233,27 @@ def _smtp(environ: Mapping[str, str]) -> SmtpConfig | None:
         host=host, port=_port(environ, "LAPOR_SMTP_PORT") or default_port, security=security,
         username=username, password=password, sender=sender,
     )
+
+
+def _url_password(url: str) -> str | None:
+    try:
+        return make_url(url).password
+    except ArgumentError:
+        return None
+
+
+def _choice(environ: Mapping[str, str], name: str, choices: tuple[str, ...], default: str) -> str:
+    value = (environ.get(name) or "").strip().lower() or default
+    if value not in choices:
+        raise SettingsError(f"{name} must be one of {', '.join(choices)}, not {value!r}")
+    return value
+
+
+def _days_or_never(environ: Mapping[str, str], name: str, default: int) -> int | None:
+    raw = (environ.get(name) or "").strip().lower()
+    if raw in ("never", "forever"):
+        return None
+    return int(_number(environ, name, default, minimum=1, whole=True))
 
 
 def _secret_key(environ: Mapping[str, str]) -> str | None:

@@ -20,6 +20,7 @@ from ingest.poll import PollConfig, PollReport, known_account_id, poll_once
 from ingest.routing import RoutingError, RoutingTable, load_routing
 from ingest.store.leases import acquire, release
 from ingest.store.models import ComplaintRow
+from ingest.store.retention import RetentionReport, enforce_retention
 from ingest.store.near_duplicates import index_missing, needs_rebuild, rebuild
 from ingest.store.store import Store, open_store
 from ingest.x_client import XClient
@@ -90,6 +91,17 @@ class Bot:
                      report.queued, report.sent, report.retried, report.dead, report.digests, report.responses)
         for problem in report.problems:
             log.error("forward: %s", problem)
+        return report
+
+    def retention(self) -> RetentionReport | None:
+        """Empty raw tweets and mask finished complaints' texts past their retention; never raise."""
+        settings = self.settings
+        report = self._guarded("retention", lambda: enforce_retention(
+            self.store, utc_now(), raw_days=settings.retention_raw_days, text_days=settings.retention_text_days))
+        if report is not None and report.total:
+            log.info("retention: %d raw tweets emptied, %d quarantined payloads emptied, %d complaints and %d "
+                     "mentions masked%s", report.raw_emptied, report.quarantine_emptied, report.complaints_masked,
+                     report.mentions_masked, " (more next run)" if report.more else "")
         return report
 
     def sla(self) -> SlaReport | None:

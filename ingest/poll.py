@@ -21,6 +21,7 @@ from ingest.normalise import Includes
 from ingest.pauses import clear_failures, handle_x_failure, paused_until
 from ingest.pipeline import Fetched, IngestCounts, ingest_tweets
 from ingest.routing import RoutingTable
+from ingest.store.metrics import RateLimitFact, save_rate_limit
 from ingest.store.store import Store
 from ingest.store.usage import count_usage
 from ingest.x_client import Account, Page
@@ -131,11 +132,13 @@ def _read_timeline(
     answer_from = now - timedelta(hours=config.backfill_hours) if first_start else None
     pages: list[Page] = []
     token: str | None = None
+    seen: set[str] = set()
     try:
         while True:
             page = x.fetch_mentions_page(account_id, since_id=since_id, pagination_token=token)
             pages.append(page)
-            _note_page(store, page, now)
+            _note_page(store, page, now, "mentions")
+            _note_repeat(store, page, seen, len(pages), now)
             token = page.next_token
             if token is None or len(pages) >= config.max_pages:
                 break
@@ -150,6 +153,16 @@ def _read_timeline(
             )
         )
     _advance(store, now, config, pages, since_id, token, report)
+
+
+def _note_repeat(store: Store, page: Page, seen: set[str], number: int, now: datetime) -> None:
+    """Report a page X served again within one poll (its tweets are stored once all the same)."""
+    ids = {str(t.get("id")) for t in page.tweets if isinstance(t, dict)}
+    if ids and ids <= seen:
+        message = f"page {number} of the mentions repeats {len(ids)} posts already read in this poll (X served it twice)"
+        log.warning("poll: %s", message)
+        store.record_event("page_repeated", message, now, level="warning")
+    seen |= ids
 
 
 def _advance(
@@ -194,7 +207,7 @@ def _backfill_gaps(
         while len(pages) < config.max_pages:
             page = x.fetch_search_page(query, since_id=gap.since_id, until_id=gap.until_id, next_token=token)
             pages.append(page)
-            _note_page(store, page, now)
+            _note_page(store, page, now, "search")
             token = page.next_token
             if token is None:
                 break
@@ -217,8 +230,10 @@ def _oldest_first(pages: list[Page]) -> list[Fetched]:
     return fetched
 
 
-def _note_page(store: Store, page: Page, now: datetime) -> None:
-    """Count the posts read (X bills reads per post, expansions included); log partial errors."""
+def _note_page(store: Store, page: Page, now: datetime, endpoint: str) -> None:
+    """Count the posts read (X bills reads per post, expansions included), keep X's rate-limit
+    window for /metrics, and log partial errors."""
+    save_rate_limit(store, endpoint, RateLimitFact(page.rate.limit, page.rate.remaining, page.rate.reset_at), now)
     included = page.includes.get("tweets")
     count_usage(store, now, reads=len(page.tweets) + (len(included) if isinstance(included, list) else 0))
     if page.errors:

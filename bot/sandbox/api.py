@@ -13,9 +13,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
+from urllib.parse import urlencode
 
 from . import entities as ent
 from . import params as p
+from .faults import SHAPING_KINDS, shape_answer
 from .limits import Fault, FaultScript, RateLimiter
 from .problems import (DUPLICATE_CONTENT, TEXT_TOO_LONG, Answer, ApiError, forbidden,
                        invalid_request, problem, resource_not_found, route_not_found,
@@ -49,6 +51,11 @@ _ROUTES: list[tuple[str, re.Pattern[str], str]] = [
 ]
 
 
+def _target(request: Request) -> str:
+    """Return what scripted faults match: the path and the query (e.g. "pagination_token=")."""
+    return request.path + "?" + urlencode(request.params)
+
+
 def _route(request: Request) -> tuple[str, list[str]] | None:
     for method, pattern, endpoint in _ROUTES:
         found = pattern.fullmatch(request.path)
@@ -72,10 +79,16 @@ class Api:
 
     def answer(self, request: Request) -> Answer:
         """Return the answer to `request`."""
-        route = _route(request)
-        fault = self.faults.take(request.path)
+        fault = self.faults.take(_target(request), request.method)
+        if fault is not None and fault.kind in SHAPING_KINDS:
+            return shape_answer(fault, request, self._answer)
         if fault is not None:
+            route = _route(request)
             return self._fault(fault, route[0] if route else None)
+        return self._answer(request)
+
+    def _answer(self, request: Request) -> Answer:
+        route = _route(request)
         if route is None:
             return route_not_found()
         endpoint, args = route

@@ -8,6 +8,7 @@ seconds), and for POST /2/tweets also 24-hour user and app windows reported in
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -91,8 +92,12 @@ class Fault:
     body: dict[str, Any] | str | None = None
     headers: dict[str, str] | None = None
     times: int = 1
-    kind: str = "plain"  # "plain", "rate_limit" or "usage_cap"
+    kind: str = "plain"  # "plain", "rate_limit", "usage_cap" or one of faults.SHAPING_KINDS
     reset_in: int | None = None
+    seconds: float = 0.0  # "delay": how late the answer is
+    fraction: float = 0.5  # "truncate", "reset_mid_body": how much of the body is sent
+    action: Callable[[], None] | None = None  # "action": run before answering
+    method: str | None = None  # only requests with this HTTP method (None: any)
 
 
 class FaultScript:
@@ -107,10 +112,11 @@ class FaultScript:
             raise ValueError("times must be at least 1")
         self._faults.append(fault)
 
-    def take(self, path: str) -> Fault | None:
-        """Return (and use up once) the first fault matching `path`."""
+    def take(self, path: str, method: str | None = None) -> Fault | None:
+        """Return (and use up once) the first fault matching `path` (and `method`, if it names one)."""
         for fault in self._faults:
-            if fault.path_contains in path:
+            if fault.path_contains in path and (fault.method is None or method is None
+                                                or fault.method == method):
                 fault.times -= 1
                 if fault.times == 0:
                     self._faults.remove(fault)

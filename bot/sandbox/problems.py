@@ -42,6 +42,8 @@ class Answer:
     status: int
     body: dict[str, Any] | str | None = None
     headers: dict[str, str] = field(default_factory=dict)
+    delay: float = 0.0  # seconds to wait before sending (a slow server)
+    cut: float | None = None  # send this fraction of the body, then reset the connection
 
 
 class ApiError(Exception):

@@ -157,14 +157,15 @@ class Sandbox:
 
     def script_fault(self, path_contains: str, status: int, *,
                      body: dict[str, Any] | str | None = None,
-                     headers: dict[str, str] | None = None, times: int = 1) -> None:
-        """Answer the next `times` requests whose path contains the string with this.
+                     headers: dict[str, str] | None = None, times: int = 1,
+                     method: str | None = None) -> None:
+        """Answer the next `times` requests whose path (or query string) contains the string with this.
 
         A str body is sent raw (e.g. truncated JSON); None sends a problem body
         for `status`. `status=0` closes the connection without answering.
         """
         with self._lock:
-            self._faults.add(Fault(path_contains, status, body, headers, times))
+            self._faults.add(Fault(path_contains, status, body, headers, times, method=method))
 
     def script_rate_limit(self, path_contains: str, *, reset_in: int | None = 60,
                           times: int = 1) -> None:
@@ -177,6 +178,46 @@ class Sandbox:
         """Answer 429 with X's usage-capped problem type."""
         with self._lock:
             self._faults.add(Fault(path_contains, 429, times=times, kind="usage_cap"))
+
+    def script_delay(self, path_contains: str, seconds: float, *, method: str | None = None,
+                     times: int = 1) -> None:
+        """Answer the next `times` matching requests `seconds` late (the work is done first)."""
+        self._script(Fault(path_contains, 200, times=times, kind="delay", seconds=seconds, method=method))
+
+    def script_reset_mid_body(self, path_contains: str, *, fraction: float = 0.5,
+                              method: str | None = None, times: int = 1) -> None:
+        """Do the work, send the headers and `fraction` of the body, then reset the connection."""
+        self._script(Fault(path_contains, 200, times=times, kind="reset_mid_body",
+                           fraction=fraction, method=method))
+
+    def script_truncated(self, path_contains: str, *, fraction: float = 0.5,
+                         method: str | None = None, times: int = 1) -> None:
+        """Do the work, then send a complete answer whose JSON is cut at `fraction`."""
+        self._script(Fault(path_contains, 200, times=times, kind="truncate", fraction=fraction,
+                           method=method))
+
+    def script_lost_answer(self, path_contains: str, status: int = 503, *,
+                           method: str | None = None, times: int = 1) -> None:
+        """Do the work (a post is recorded), then answer `status` instead (0: a reset)."""
+        self._script(Fault(path_contains, status, times=times, kind="lost_answer", method=method))
+
+    def script_repeat_page(self, path_contains: str = "/mentions", *, times: int = 1) -> None:
+        """Answer the next page with a next_token that asks for the same page again."""
+        self._script(Fault(path_contains, 200, times=times, kind="repeat_page", method="GET"))
+
+    def script_skip_page(self, path_contains: str = "/mentions", *, times: int = 1) -> None:
+        """Answer the next page with a next_token that jumps over the page after it."""
+        self._script(Fault(path_contains, 200, times=times, kind="skip_page", method="GET"))
+
+    def script_action(self, path_contains: str, action: Callable[[], None], *,
+                      method: str | None = None, times: int = 1) -> None:
+        """Run `action()` (e.g. delete a mention) just before answering the next matching request."""
+        self._script(Fault(path_contains, 200, times=times, kind="action", action=action,
+                           method=method))
+
+    def _script(self, fault: Fault) -> None:
+        with self._lock:
+            self._faults.add(fault)
 
     # -- inspecting ----------------------------------------------------------
 
@@ -268,10 +309,16 @@ class _Handler(BaseHTTPRequestHandler):
         body = self.rfile.read(length) if length else b""
         answer = self.server.sandbox.handle(
             Request(method, url.path, params, self.headers.get("Authorization"), body))
-        if answer.status == 0:
-            self._reset()
-        else:
-            self._send(answer)
+        if answer.delay:
+            time.sleep(answer.delay)  # outside the sandbox's lock: other requests go on
+        try:
+            if answer.status == 0:
+                self._reset()
+            else:
+                self._send(answer)
+        except (BrokenPipeError, ConnectionResetError):
+            # The client gave up waiting (a scripted delay past its timeout): nobody to tell.
+            self.close_connection = True
 
     def _reset(self) -> None:
         # Linger 0 makes close() send a TCP reset instead of an orderly close.
@@ -288,4 +335,9 @@ class _Handler(BaseHTTPRequestHandler):
         for name, value in answer.headers.items():
             self.send_header(name, value)
         self.end_headers()
-        self.wfile.write(payload)
+        if answer.cut is None:
+            self.wfile.write(payload)
+            return
+        self.wfile.write(payload[: int(len(payload) * answer.cut)])
+        self.wfile.flush()
+        self._reset()

@@ -72,9 +72,9 @@ def create_app(console: Console, *, secret_key: str, secure_cookies: bool = True
     app.before_request(_check_csrf)
     app.after_request(_security_headers)
     app.register_error_handler(HTTPException, _error_page)
-    from bot.web import admin, agency, api, auth, dashboard, officer, public
+    from bot.web import admin, agency, api, auth, dashboard, officer, ops, public
 
-    for module in (auth, officer, agency, public, api, admin, dashboard):
+    for module in (auth, officer, agency, public, api, admin, dashboard, ops):
         app.register_blueprint(module.bp)
     return app
 

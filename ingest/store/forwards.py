@@ -85,6 +85,12 @@ def claim_forward(store: Store, forward_id: int, now: datetime) -> bool:
         return result.rowcount == 1
 
 
+def note_handover(store: Store, forward_id: int, now: datetime) -> None:
+    """Record that this row's message is about to be handed to the receiver."""
+    with store.session() as session:
+        session.execute(update(ForwardRow).where(col(ForwardRow.id) == forward_id).values(handed_over_at=now))
+
+
 def stale_sending(store: Store, older_than: datetime) -> list[ForwardRow]:
     """Return rows left `sending` by a worker that died mid-attempt."""
     query = select(ForwardRow).where(ForwardRow.status == "sending", ForwardRow.updated_at < older_than)
@@ -138,6 +144,7 @@ def retry_dead(store: Store, forward_id: int, now: datetime, actor: str) -> Forw
         if row is None or row.status != "dead":
             raise ValueError(f"forward {forward_id} is {row.status if row else 'unknown'}, not dead")
         row.status, row.attempts, row.next_attempt_at, row.updated_at = "queued", 0, now, now
+        row.handed_over_at = None
         record_audit(session, row.complaint_id, actor, "forward_retry", now, field=row.channel,
                      value=row.agency_id, reason=f"was: {row.last_error}")
         return row

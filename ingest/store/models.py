@@ -310,6 +310,9 @@ class ForwardRow(SQLModel, table=True):
     created_at: datetime
     updated_at: datetime
     sent_at: datetime | None = None
+    # Set just before the message is handed to the receiver: a worker that dies after it may
+    # have delivered, so the row is not sent again blindly (it waits for an officer instead).
+    handed_over_at: datetime | None = None
 
 
 class ResponseRow(SQLModel, table=True):

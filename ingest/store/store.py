@@ -40,11 +40,34 @@ def open_store(url: str, *, lock_timeout: float = 15.0) -> Store:
     """
     engine = _engine(url, lock_timeout)
     try:
-        migrate.upgrade(engine)
+        _migrate(url, engine, lock_timeout)
     except DBAPIError as exc:
         engine.dispose()
         raise StoreUnavailable(f"cannot open the database {_safe_url(url)}: {_reason(exc)}") from None
-    return Store(engine)
+    return Store(engine, url)
+
+
+def _migrate(url: str, engine: Engine, lock_timeout: float) -> None:
+    """Apply the migrations in one transaction, also on SQLite.
+
+    pysqlite commits by itself before DDL, so a process killed mid-migration would leave
+    tables without their alembic_version row. On SQLite the migrations therefore run on a
+    connection in autocommit mode that issues its own BEGIN IMMEDIATE (which also serialises
+    two processes starting at once).
+    """
+    if make_url(url).get_backend_name() != "sqlite":
+        migrate.upgrade(engine)
+        return
+    migrating = create_engine(url, connect_args={"timeout": lock_timeout, "isolation_level": None})
+
+    def begin(connection: Any) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+    event.listen(migrating, "begin", begin)
+    try:
+        migrate.upgrade(migrating)
+    finally:
+        migrating.dispose()
 
 
 def _engine(url: str, lock_timeout: float) -> Engine:
@@ -73,6 +96,15 @@ def _engine(url: str, lock_timeout: float) -> Engine:
     return engine
 
 
+def _sqlite_file(url: str | None) -> Path | None:
+    if url is None:
+        return None
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or not parsed.database or parsed.database == ":memory:":
+        return None
+    return Path(parsed.database).resolve()
+
+
 def _safe_url(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
 
@@ -84,8 +116,9 @@ def _reason(exc: DBAPIError) -> str:
 class Store:
     """Reads and writes the bot's tables; every failure leaves as a StoreError."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, url: str | None = None) -> None:
         self.engine = engine
+        self._file = _sqlite_file(url)
 
     def close(self) -> None:
         """Release every connection."""
@@ -94,6 +127,9 @@ class Store:
     @contextmanager
     def session(self) -> Iterator[Session]:
         """Yield a session in one transaction, committed on success, rolled back on error."""
+        if self._file is not None and not self._file.exists():
+            # Open connections would go on writing into the unlinked file, lost at the next start.
+            raise StoreUnavailable(f"the database file {self._file} is gone: restore it or restart the bot")
         try:
             with Session(self.engine, expire_on_commit=False) as session:
                 yield session

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import smtplib
 import ssl
+from collections.abc import Callable
 from dataclasses import replace
 from email.message import EmailMessage
 
@@ -17,8 +18,13 @@ from replies.forward.types import FAILED, RETRY, SENT, Delivery, SmtpConfig
 SECURITIES = ("none", "starttls", "ssl")
 
 
-def send_email(config: SmtpConfig, message: EmailMessage) -> Delivery:
-    """Hand `message` to the SMTP server in `config`; SENT carries the Message-ID."""
+def send_email(config: SmtpConfig, message: EmailMessage,
+               before_handover: Callable[[], None] | None = None) -> Delivery:
+    """Hand `message` to the SMTP server in `config`; SENT carries the Message-ID.
+
+    `before_handover` runs once the connection is up, just before the message is sent: after
+    it, a crash may leave the message delivered without our knowing.
+    """
     if config.security not in SECURITIES:
         return Delivery(FAILED, error=f"unknown SMTP security {config.security!r}; use one of {', '.join(SECURITIES)}")
     where = f"{config.host}:{config.port}"
@@ -27,6 +33,8 @@ def send_email(config: SmtpConfig, message: EmailMessage) -> Delivery:
     except (smtplib.SMTPException, OSError) as exc:
         return _redacted(smtp_failure(exc, where), config.password)
     try:
+        if before_handover is not None:
+            before_handover()
         refused = server.send_message(message)
     except (smtplib.SMTPException, OSError, ValueError) as exc:
         _close(server)

@@ -22,6 +22,7 @@ import time
 from collections import defaultdict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 from datetime import datetime, timedelta
 
 from ingest.personal_data import find_personal_data, mask_personal_data
@@ -37,6 +38,7 @@ from ingest.store.forwards import (
     due_forwards,
     finish_forward,
     forward_plan,
+    note_handover,
     queue_forward,
     stale_sending,
     tweet_ids,
@@ -120,12 +122,21 @@ def queue_verified(store: Store, now: datetime, config: ForwardConfig) -> int:
 
 
 def _recover(store: Store, now: datetime) -> None:
-    """Rows a worker left `sending`: e-mail and webhooks go again, Open311 waits for an officer."""
+    """Rows a worker left `sending`: sent again when the message never left, else left to an officer.
+
+    An e-mail handed to the SMTP server, or an Open311 request, may have arrived before the
+    worker died: sending it again would make two tickets at the agency, so the row is
+    dead-lettered as "in doubt" for an officer to check (`lapor-bot forwards retry`). A webhook
+    goes again with the same X-Lapor-Delivery id, which receivers use to drop repeats.
+    """
     for row in stale_sending(store, now - STALE_AFTER):
         assert row.id is not None
         if row.channel == "open311":
             finish_forward(store, row.id, "dead", now, error="in doubt: the worker stopped mid-request; check the "
                            "agency's Open311 system before `lapor-bot forwards retry`")
+        elif row.channel in ("email", "digest") and row.handed_over_at is not None:
+            finish_forward(store, row.id, "dead", now, error="in doubt: the worker stopped while handing the e-mail "
+                           "to the SMTP server; ask the agency whether it arrived before `lapor-bot forwards retry`")
         else:
             finish_forward(store, row.id, "queued", now, error="the worker stopped mid-delivery: sending again",
                            retry_at=now)
@@ -169,7 +180,11 @@ def _attempt(store: Store, row: ForwardRow, complaint: ComplaintRow, agency: Age
             mail = message.breach_email(item, stage, deadline, config.smtp.sender, to, now)
         else:
             mail = message.forward_email(item, config.smtp.sender, to, now)
-        return email_channel.send_email(config.smtp, mail)
+        _stable_message_id(mail, f"forward-{row.id}-{complaint.tracking_number}", config.smtp.sender)
+        forward_id = row.id
+        assert forward_id is not None
+        return email_channel.send_email(config.smtp, mail,
+                                        before_handover=lambda: note_handover(store, forward_id, now))
     if agency is None:
         return Delivery(FAILED, error=f"channel {row.channel} needs an agency")
     if row.channel == "webhook":
@@ -211,6 +226,13 @@ def _settle(store: Store, row: ForwardRow, complaint: ComplaintRow, delivery: De
         finish_forward(store, row.id, "dead", now, error=why)
         report.dead += 1
         report.problems.append(f"{complaint.tracking_number} to {row.agency_id} by {row.channel}: {why}")
+
+
+def _stable_message_id(mail: Any, local: str, sender: str) -> None:
+    """Give a forward's e-mail the same Message-ID on every attempt, so a receiver can drop a repeat."""
+    domain = sender.rsplit("@", 1)[-1].strip(" >") or "lapor-bot.local"
+    del mail["Message-ID"]
+    mail["Message-ID"] = f"<{local}@{domain}>"
 
 
 def _mark_forwarded(store: Store, complaint: ComplaintRow, row: ForwardRow, now: datetime) -> None:
@@ -267,7 +289,14 @@ def _send_digests(store: Store, now: Callable[[], datetime], config: ForwardConf
             items = [forward_item(store, c, agency, config) for c in complaints if c is not None]
             day = now().astimezone(WIB).date()
             mail = message.digest_email(items, agency.name, config.smtp.sender, agency.contact.email, day, now())
-            delivery = email_channel.send_email(config.smtp, mail)
+            _stable_message_id(mail, f"digest-{agency.id}-{day.isoformat()}-{claimed[0].id}", config.smtp.sender)
+
+            def handover(rows: list[ForwardRow] = claimed) -> None:
+                for claimed_row in rows:
+                    assert claimed_row.id is not None
+                    note_handover(store, claimed_row.id, now())
+
+            delivery = email_channel.send_email(config.smtp, mail, before_handover=handover)
         if delivery.outcome == SENT:
             report.digests += 1
         for row, complaint in zip(claimed, complaints):

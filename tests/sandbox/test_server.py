@@ -490,3 +490,98 @@ def test_user_lookup_by_username(sandbox: Sandbox, connect) -> None:
     assert str(found.data.id) == sandbox.account_id
     missing = app_only.get_user(username="tidak_ada")
     assert missing.data is None and missing.errors[0]["parameter"] == "username"
+
+
+# -- faults that spoil a real answer -----------------------------------------
+
+
+def _pages(client: tweepy.Client, sandbox: Sandbox, limit: int = 10) -> list[list[str]]:
+    """Follow next_token (5 a page) and return each page's ids."""
+    pages, token = [], None
+    while len(pages) < limit:
+        page = client.get_users_mentions(sandbox.account_id, max_results=5, pagination_token=token)
+        pages.append([str(t.id) for t in page.data or []])
+        token = page.meta.get("next_token")
+        if token is None:
+            break
+    return pages
+
+
+def test_scripted_delay_answers_late_after_doing_the_work(sandbox: Sandbox, connect) -> None:
+    target = sandbox.add_mention("jalan rusak")
+    client = connect(sandbox)
+    client.session.request = _with_timeout(client.session.request, 0.2)
+    sandbox.script_delay("/2/tweets", 0.6, method="POST")
+    with pytest.raises(requests.exceptions.ReadTimeout):
+        client.create_tweet(text="diterima", in_reply_to_tweet_id=target)
+    assert [p["text"] for p in sandbox.posts] == ["diterima"]  # X has it; the client never heard
+    assert mention_ids(client, sandbox) == [target]  # the delay was used up, and only by POST
+
+
+def _with_timeout(request: Any, seconds: float) -> Any:
+    def timed(*args: Any, **kwargs: Any) -> Any:
+        kwargs["timeout"] = seconds
+        return request(*args, **kwargs)
+    return timed
+
+
+def test_scripted_reset_mid_body_breaks_the_read(sandbox: Sandbox, x: tweepy.Client) -> None:
+    sandbox.add_mention("lampu mati")
+    sandbox.script_reset_mid_body("/mentions", fraction=0.4)
+    with pytest.raises(requests.RequestException):
+        x.get_users_mentions(sandbox.account_id)
+    assert len(mention_ids(x, sandbox)) == 1
+
+
+def test_scripted_truncated_body_is_complete_http_with_cut_json(sandbox: Sandbox, connect) -> None:
+    sandbox.add_mention("sampah menumpuk")
+    sandbox.script_truncated("/mentions", fraction=0.5)
+    answer = connect(sandbox, return_type=requests.Response).get_users_mentions(sandbox.account_id)
+    assert answer.status_code == 200 and answer.text.startswith('{"data": [')
+    with pytest.raises(requests.JSONDecodeError):
+        answer.json()
+
+
+def test_scripted_lost_answer_records_the_post_and_answers_503(sandbox: Sandbox, x: tweepy.Client) -> None:
+    target = sandbox.add_mention("air PDAM mati")
+    sandbox.script_lost_answer("/2/tweets", 503, method="POST")
+    with pytest.raises(tweepy.TwitterServerError):
+        x.create_tweet(text="kami terima", in_reply_to_tweet_id=target)
+    assert len(sandbox.posts) == 1
+
+
+def test_scripted_repeat_page_serves_the_same_page_twice(sandbox: Sandbox, x: tweepy.Client) -> None:
+    made = [sandbox.add_mention(f"keluhan {n}", minutes_ago=30 - n) for n in range(12)]
+    sandbox.add_mention("dummy")  # 13 mentions: pages of 5, 5, 3
+    _pages(x, sandbox)  # warm up: nothing scripted
+    x_pages = _pages(x, sandbox)
+    sandbox.script_repeat_page()
+    repeated = _pages(x, sandbox)
+    assert repeated[0] == repeated[1] == x_pages[0] and repeated[2:] == x_pages[1:]
+    assert made[-1] in repeated[0]
+
+
+def test_scripted_skip_page_jumps_over_one_page(sandbox: Sandbox, x: tweepy.Client) -> None:
+    for n in range(13):
+        sandbox.add_mention(f"keluhan {n}", minutes_ago=30 - n)
+    normal = _pages(x, sandbox)
+    sandbox.script_skip_page()
+    skipped = _pages(x, sandbox)
+    assert [len(p) for p in normal] == [5, 5, 3]
+    assert skipped == [normal[0], normal[2]]
+
+
+def test_scripted_action_runs_before_the_answer(sandbox: Sandbox, x: tweepy.Client) -> None:
+    made = [sandbox.add_mention(f"keluhan {n}", minutes_ago=30 - n) for n in range(8)]
+    sandbox.script_action("/mentions", lambda: sandbox.delete_tweet(made[0]))
+    seen = [i for page in _pages(x, sandbox) for i in page]
+    assert made[0] not in seen and len(seen) == 7
+
+
+def test_scripted_faults_can_match_the_query_string(sandbox: Sandbox, x: tweepy.Client) -> None:
+    for n in range(8):
+        sandbox.add_mention(f"keluhan {n}", minutes_ago=30 - n)
+    sandbox.script_fault("pagination_token=", 503)
+    first = x.get_users_mentions(sandbox.account_id, max_results=5)  # no token: not matched
+    with pytest.raises(tweepy.TwitterServerError):
+        x.get_users_mentions(sandbox.account_id, max_results=5, pagination_token=first.meta["next_token"])

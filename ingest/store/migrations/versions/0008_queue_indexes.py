@@ -1,4 +1,4 @@
-"""queue indexes: the review queue's order and its open-status filter
+"""queue indexes: the review queue's order and its open-status filter; forward hand-over time
 
 Revision ID: 0008
 Revises: 0007
@@ -8,6 +8,7 @@ Create Date: 2026-11-28 04:20:00
 from __future__ import annotations
 
 import sqlalchemy as sa
+import sqlmodel
 from alembic import op
 
 revision = '0008'
@@ -23,9 +24,12 @@ def upgrade() -> None:
                     unique=False)
     op.create_index('ix_complaint_status_due', 'complaint', ['status', 'due_at', 'needs_review', 'urgent'],
                     unique=False)
+    op.add_column('forward', sa.Column('handed_over_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True))
 
 
 def downgrade() -> None:
     """Revert this revision."""
+    with op.batch_alter_table('forward', schema=None) as batch_op:
+        batch_op.drop_column('handed_over_at')
     op.drop_index('ix_complaint_status_due', table_name='complaint')
     op.drop_index('ix_complaint_queue_order', table_name='complaint')
