@@ -48,6 +48,8 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/evaluate_personal_data.py
 	$(BIN)/python benchmarks/dedupe_pairs.py
 	$(BIN)/python benchmarks/dedupe_scale.py
+	$(BIN)/python benchmarks/console_queue.py
+	$(BIN)/python benchmarks/latency.py
 
 ## Rebuild the classifier in ingest/rules/model/ from ../shared/data (byte-reproducible).
 model: $(STAMP)
