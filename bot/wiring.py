@@ -18,6 +18,7 @@ from ingest.errors import StoreError
 from ingest.link import COMPLAINT_KINDS
 from ingest.poll import PollConfig, PollReport, known_account_id, poll_once
 from ingest.routing import RoutingError, RoutingTable, load_routing
+from ingest.store.forget import is_forgotten
 from ingest.store.leases import acquire, release
 from ingest.store.models import ComplaintRow
 from ingest.store.retention import RetentionReport, enforce_retention
@@ -221,8 +222,10 @@ def _ensure_near_duplicate_index(store: Store) -> None:
     """Index complaints stored before the near-duplicate index, or rebuild it after a version change."""
     with store.session() as session:
         if needs_rebuild(session):
-            rows = session.exec(select(ComplaintRow.id, ComplaintRow.text)).all()
-            count = rebuild(session, [(cid, text) for cid, text in rows if cid is not None])
+            rows = session.exec(select(ComplaintRow.id, ComplaintRow.text, ComplaintRow.flags_json)).all()
+            # A forgotten complaint's marker text must not make all of them near-duplicates.
+            count = rebuild(session, [(cid, "" if is_forgotten(flags) else text)
+                                      for cid, text, flags in rows if cid is not None])
             log.info("near-duplicate index rebuilt: %d complaints", count)
         elif count := index_missing(session):
             log.info("near-duplicate index: %d complaints added", count)
