@@ -50,6 +50,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/dedupe_scale.py
 	$(BIN)/python benchmarks/console_queue.py
 	$(BIN)/python benchmarks/latency.py
+	$(BIN)/python benchmarks/pipeline_throughput.py
 
 ## Rebuild the classifier in ingest/rules/model/ from ../shared/data (byte-reproducible).
 model: $(STAMP)

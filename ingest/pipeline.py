@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -17,6 +18,7 @@ from ingest.mention import Mention
 from ingest.normalise import Includes, normalise_tweet
 from ingest.routing import RoutingTable
 from ingest.store.batch import MentionBatch
+from ingest.store.forget import forgotten_among
 from ingest.store.store import Store
 from ingest.triage import triage_mention
 
@@ -73,10 +75,24 @@ def ingest_tweets(
         chunk = fetched[start : start + CHUNK]
         with store.session() as session:
             batch = MentionBatch(session, now, thresholds)
+            batch.expect([str(item.raw["id"]) for item in chunk if isinstance(item.raw, dict) and "id" in item.raw])
+            forgotten = forgotten_among(session, _ids_and_edit_origins(chunk))
             for item in chunk:
                 _ingest_one(batch, item, counts, account_id=account_id, source=source, answer_from=answer_from,
-                            complaint_kinds=complaint_kinds, routing=routing)
+                            complaint_kinds=complaint_kinds, routing=routing, forgotten=forgotten)
+            batch.write_events()
     return counts
+
+
+def _ids_and_edit_origins(chunk: Sequence[Fetched]) -> set[str]:
+    """Return the tweet ids of a chunk with the ids their edit histories start from."""
+    ids: set[str] = set()
+    for item in chunk:
+        if isinstance(item.raw, dict):
+            history = item.raw.get("edit_history_tweet_ids")
+            values = [item.raw.get("id"), *(history if isinstance(history, list) else [])]
+            ids.update(str(v) for v in values if isinstance(v, str | int))
+    return ids
 
 
 def _ingest_one(
@@ -89,6 +105,7 @@ def _ingest_one(
     answer_from: datetime | None,
     complaint_kinds: frozenset[str],
     routing: RoutingTable | None,
+    forgotten: AbstractSet[str] = frozenset(),
 ) -> None:
     try:
         mention = normalise_tweet(item.raw, item.includes)
@@ -96,20 +113,26 @@ def _ingest_one(
         counts.quarantined += batch.quarantine(item.raw, str(exc), source)
         log.warning("quarantined a %s payload: %s", source, exc)
         return
+    if mention.tweet_id in forgotten or mention.original_id in forgotten:
+        counts.already_stored += 1  # a person asked us to forget it (lapor-bot forget): never again
+        return
     if batch.has_mention(mention.tweet_id):
         counts.already_stored += 1
         return
+    events = len(batch.events)
     try:
         with batch.session.begin_nested():
             _save(batch, mention, item.raw, counts, account_id, answer_from, complaint_kinds, routing)
     except IntegrityError:
-        if not batch.has_mention(mention.tweet_id):
+        del batch.events[events:]  # the savepoint took back what they recorded
+        if not batch.has_mention(mention.tweet_id, fresh=True):
             raise  # a conflict elsewhere (e.g. a tracking number): fail the tick, keep the cursor
         # Another worker stored the same tweet between our check and our insert.
         counts.already_stored += 1
     except SQLAlchemyError:
         raise
     except Exception as exc:  # noqa: BLE001 - one bad mention must not stop the poll
+        del batch.events[events:]
         log.exception("could not process tweet %s", mention.tweet_id)
         counts.quarantined += batch.quarantine(item.raw, f"could not process: {type(exc).__name__}: {exc}", source)
 

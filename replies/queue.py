@@ -6,25 +6,32 @@ import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from datetime import datetime, timedelta
 
 from ingest.errors import NormaliseError
 from ingest.mention import Mention
 from ingest.normalise import Includes, normalise_tweet
+from ingest.store.forget import is_forgotten
 from ingest.store.followups import complaint_replies, settle_followup, waiting_followups
 from ingest.store.models import ComplaintRow, FollowupRow, MentionRow
 from ingest.store.outbox import (
     ReplyDraft,
+    complaints_by_id,
     is_opted_out,
     mentions_awaiting_reply,
+    opted_out_among,
     queue_reply,
-    replies_to_author_since,
-    settle_mention_reply,
+    replies_to_authors_since,
+    settle_mention_reply_in,
 )
 from ingest.store.store import Store
 from replies import compose
 from replies.followup import ThreadReply, followup_target
 from replies.policy import ReplyFacts, ReplyPlan, ReplyPolicy, excluded_reply_users, plan_reply
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
 
 log = logging.getLogger(__name__)
 NO_INCLUDES = Includes(users={}, places={})
@@ -57,18 +64,50 @@ def queue_replies(store: Store, clock: Callable[[], datetime], config: QueueConf
     now = clock()
     seen: set[str] = set()
     while batch := [row for row in mentions_awaiting_reply(store) if row.tweet_id not in seen]:
-        for row in batch:
-            seen.add(row.tweet_id)
-            _decide(store, row, config, now, report)
+        seen.update(row.tweet_id for row in batch)
+        _decide_batch(store, batch, config, now, report)
     for followup, complaint in waiting_followups(store):
         _follow_up(store, followup, complaint, config, now, report)
     return report
 
 
-def _decide(store: Store, row: MentionRow, config: QueueConfig, now: datetime, report: QueueReport) -> None:
+@dataclass
+class _Known:
+    """What a batch of decisions reads, looked up once for the batch and kept up to date by it."""
+
+    session: "Session"
+    since: datetime
+    opted_out: set[str]
+    replies_today: dict[str, int]
+    complaints: dict[int, ComplaintRow]
+
+    def settled(self, row: MentionRow, draft: ReplyDraft | None, opt_out: bool) -> None:
+        """Count a queued reply to the author; after an opt-out, count again (its replies were cancelled)."""
+        if opt_out:
+            self.opted_out.add(row.author_id)
+            self.replies_today.update(replies_to_authors_since(self.session, [row.author_id], self.since))
+        elif draft is not None:
+            self.replies_today[row.author_id] = self.replies_today.get(row.author_id, 0) + 1
+
+
+def _decide_batch(
+    store: Store, batch: list[MentionRow], config: QueueConfig, now: datetime, report: QueueReport
+) -> None:
+    """Decide a batch in one transaction: each mention settled in a savepoint, as if alone."""
+    with store.session() as session:
+        authors = {row.author_id for row in batch}
+        known = _Known(
+            session, now - DAY, opted_out_among(session, authors), replies_to_authors_since(session, authors, now - DAY),
+            complaints_by_id(session, {row.complaint_id for row in batch if row.complaint_id is not None}),
+        )
+        for row in batch:
+            _decide(known, row, config, now, report)
+
+
+def _decide(known: _Known, row: MentionRow, config: QueueConfig, now: datetime, report: QueueReport) -> None:
     mention = _mention(row)
     if mention is None:
-        settle_mention_reply(store, row, "the stored mention cannot be read", None, now)
+        settle_mention_reply_in(known.session, row, "the stored mention cannot be read", None, now)
         report.skipped += 1
         return
     facts = ReplyFacts(
@@ -76,12 +115,13 @@ def _decide(store: Store, row: MentionRow, config: QueueConfig, now: datetime, r
         kind=row.kind,
         has_personal_data=row.has_personal_data,
         answerable=row.answerable,
-        opted_out=is_opted_out(store, row.author_id),
-        author_replies_today=replies_to_author_since(store, row.author_id, now - DAY),
+        opted_out=row.author_id in known.opted_out,
+        author_replies_today=known.replies_today.get(row.author_id, 0),
     )
     plan = plan_reply(mention, facts, config.policy, config.account_id)
-    draft = _draft(store, row, mention, plan, config) if plan.purpose else None
-    if settle_mention_reply(store, row, plan.reason, draft, now, opt_out=plan.opt_out):
+    draft = _draft(known, row, mention, plan, config) if plan.purpose else None
+    if settle_mention_reply_in(known.session, row, plan.reason, draft, now, opt_out=plan.opt_out):
+        known.settled(row, draft, plan.opt_out)
         report.queued += draft is not None
         report.skipped += draft is None
         report.opted_out += plan.opt_out
@@ -94,8 +134,8 @@ def _mention(row: MentionRow) -> Mention | None:
         return None
 
 
-def _draft(store: Store, row: MentionRow, mention: Mention, plan: ReplyPlan, config: QueueConfig) -> ReplyDraft | None:
-    reply = _compose(store, row, plan.purpose or "", config)
+def _draft(known: _Known, row: MentionRow, mention: Mention, plan: ReplyPlan, config: QueueConfig) -> ReplyDraft | None:
+    reply = _compose(known, row, plan.purpose or "", config)
     if reply is None:
         return None
     return ReplyDraft(
@@ -110,10 +150,10 @@ def _draft(store: Store, row: MentionRow, mention: Mention, plan: ReplyPlan, con
     )
 
 
-def _compose(store: Store, row: MentionRow, purpose: str, config: QueueConfig) -> compose.Reply | None:
+def _compose(known: _Known, row: MentionRow, purpose: str, config: QueueConfig) -> compose.Reply | None:
     options = config.compose
     if purpose == "acknowledgement":
-        complaint = store.read(lambda s: s.get(ComplaintRow, row.complaint_id)) if row.complaint_id else None
+        complaint = known.complaints.get(row.complaint_id) if row.complaint_id else None
         if complaint is None:
             return None
         return compose.compose_acknowledgement(
@@ -121,7 +161,7 @@ def _compose(store: Store, row: MentionRow, purpose: str, config: QueueConfig) -
             personal_data=complaint.has_personal_data,
         )
     if purpose == "repeat_notice":
-        complaint = store.read(lambda s: s.get(ComplaintRow, row.complaint_id)) if row.complaint_id else None
+        complaint = known.complaints.get(row.complaint_id) if row.complaint_id else None
         if complaint is None:
             return None
         return compose.compose_repeat_notice(complaint.tracking_number, complaint.kind, row.tweet_id,
@@ -142,6 +182,9 @@ def _follow_up(
     assert followup.id is not None and complaint.id is not None
     if is_opted_out(store, complaint.author_id):
         settle_followup(store, followup.id, "skipped", "the author opted out", now)
+        return
+    if is_forgotten(complaint.flags_json):
+        settle_followup(store, followup.id, "skipped", "the author asked to be forgotten", now)
         return
     thread = complaint_replies(store, complaint.id)
     target = followup_target(

@@ -7,7 +7,7 @@ import json
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import Table, bindparam, insert, update
 from sqlmodel import Session, col, select
 
 from ingest.dedupe import (
@@ -22,9 +22,10 @@ from ingest.dedupe import (
 )
 from ingest.link import KnownFacts, Link, fingerprint
 from ingest.mention import Mention
-from ingest.store.models import ComplaintRow, MentionRow, QuarantineRow, ReplyRow
+from ingest.store.models import ComplaintRow, EventRow, MentionRow, QuarantineRow, ReplyRow, TrackingCounterRow
 from ingest.store.near_duplicates import candidates, fetch_candidates, index_complaint
-from ingest.store.store import add_event, next_tracking_number, to_json
+from ingest.store.store import to_json
+from ingest.tracking import format_tracking_number, tracking_period
 from ingest.triage import Triage
 
 
@@ -32,6 +33,43 @@ from ingest.triage import Triage
 AUTHOR_COMPLAINTS = 20
 # Complaints sharing the most index bands that are verified as possibly the same problem.
 RELATED_CANDIDATES = 8
+
+MENTIONS: Table = MentionRow.__table__  # type: ignore[attr-defined]
+COMPLAINTS: Table = ComplaintRow.__table__  # type: ignore[attr-defined]
+EVENTS: Table = EventRow.__table__  # type: ignore[attr-defined]
+COUNTERS: Table = TrackingCounterRow.__table__  # type: ignore[attr-defined]
+# The lookups of every mention, built once: plain SQL statements, no ORM objects to build.
+_STORED = select(MENTIONS.c.tweet_id).where(MENTIONS.c.tweet_id.in_(bindparam("ids", expanding=True)))
+_COMPLAINT_OF = select(MENTIONS.c.complaint_id).where(MENTIONS.c.tweet_id == bindparam("tweet_id"))
+_EARLIER_VERSION = (
+    select(MENTIONS.c.complaint_id)
+    .where(MENTIONS.c.original_id == bindparam("original_id"), MENTIONS.c.tweet_id != bindparam("tweet_id"))
+    .limit(1)
+)
+_THREAD_COMPLAINT = (
+    select(COMPLAINTS.c.id)
+    .where(COMPLAINTS.c.author_id == bindparam("author_id"),
+           COMPLAINTS.c.conversation_id == bindparam("conversation_id"))
+    .order_by(COMPLAINTS.c.id.desc())
+    .limit(1)
+)
+_RECENT_COMPLAINT = (
+    select(COMPLAINTS.c.id)
+    .where(COMPLAINTS.c.author_id == bindparam("author_id"), COMPLAINTS.c.created_at >= bindparam("since"),
+           COMPLAINTS.c.created_at <= bindparam("until"))
+    .order_by(COMPLAINTS.c.id.desc())
+    .limit(1)
+)
+_COUNT_COMPLAINT = (
+    update(COUNTERS).where(COUNTERS.c.period == bindparam("count_period")).values(last=COUNTERS.c.last + 1)
+)
+_LAST_COMPLAINT = select(COUNTERS.c.last).where(COUNTERS.c.period == bindparam("count_period"))
+_AUTHOR_COMPLAINTS = (
+    select(COMPLAINTS.c.id, COMPLAINTS.c.text)
+    .where(COMPLAINTS.c.author_id == bindparam("author_id"))
+    .order_by(COMPLAINTS.c.id.desc())
+    .limit(AUTHOR_COMPLAINTS)
+)
 
 
 class MentionBatch:
@@ -42,18 +80,43 @@ class MentionBatch:
         self.now = now
         self.thresholds = thresholds
         self._signatures: dict[str, Signature] = {}
+        self._known: set[str] = set()  # tweet ids known to be stored
+        self._looked_up: set[str] = set()  # tweet ids whose storage `expect` has looked up
+        self.events: list[dict[str, Any]] = []  # written together by `write_events`
 
-    def has_mention(self, tweet_id: str) -> bool:
-        """Return whether the tweet is stored already."""
-        return self.session.get(MentionRow, tweet_id) is not None
+    def expect(self, tweet_ids: list[str]) -> None:
+        """Look up at once which of these tweets are stored (`has_mention` answers from it)."""
+        wanted = sorted(set(tweet_ids) - self._looked_up)
+        if wanted:
+            self._known.update(self._scalars(_STORED, {"ids": wanted}))
+            self._looked_up.update(wanted)
+
+    def has_mention(self, tweet_id: str, *, fresh: bool = False) -> bool:
+        """Return whether the tweet is stored already (`fresh`: ask the database again)."""
+        if tweet_id in self._known:
+            return True
+        if tweet_id in self._looked_up and not fresh:
+            return False
+        found = self._scalar(_STORED, {"ids": [tweet_id]}) is not None
+        if found:
+            self._known.add(tweet_id)
+        return found
+
+    def write_events(self) -> None:
+        """Insert the events the saves and quarantines of this batch recorded, in order."""
+        if self.events:
+            self.session.execute(insert(EVENTS), self.events)
+            self.events = []
+
+    def add_event(self, kind: str, message: str, *, level: str = "info", tweet_id: str | None = None,
+                  complaint_id: int | None = None) -> None:
+        """Record an event row, written with the batch's others by `write_events`."""
+        self.events.append({"at": self.now, "kind": kind, "level": level, "tweet_id": tweet_id,
+                            "complaint_id": complaint_id, "message": message})
 
     def facts_for(self, mention: Mention, triage: Triage | None = None) -> KnownFacts:
         """Gather what the store knows about a mention's edits, targets, thread and repeats."""
-        earlier = self._first(
-            select(MentionRow).where(
-                MentionRow.original_id == mention.original_id, MentionRow.tweet_id != mention.tweet_id
-            )
-        )
+        earlier = self._row(_EARLIER_VERSION, {"original_id": mention.original_id, "tweet_id": mention.tweet_id})
         return KnownFacts(
             edited_complaint=earlier.complaint_id if earlier else None,
             edited_known=earlier is not None,
@@ -65,14 +128,14 @@ class MentionBatch:
             **self._related(mention, triage),
         )
 
-    def save(self, mention: Mention, raw: Any, link: Link, triage: Triage, answerable: bool) -> MentionRow:
-        """Store the mention and apply its link (a new complaint, support, continuation…)."""
+    def save(self, mention: Mention, raw: Any, link: Link, triage: Triage, answerable: bool) -> int | None:
+        """Store the mention and apply its link (a new complaint, support…); return its complaint's id."""
         complaint_id = link.complaint_id
         if link.opens_complaint:
             complaint_id = self._open_complaint(mention, triage, self._cluster_of(link))
         elif complaint_id is not None:
             self._update_complaint(complaint_id, mention, link)
-        row = MentionRow(
+        row = dict(
             tweet_id=mention.tweet_id,
             author_id=mention.author_id,
             author_username=mention.author_username,
@@ -100,12 +163,11 @@ class MentionBatch:
             raw_json=to_json(raw),
             fetched_at=self.now,
         )
-        self.session.add(row)
-        add_event(
-            self.session, f"mention_{link.kind}", f"{link.reason}; {'; '.join(triage.reasons)}",
-            self.now, tweet_id=mention.tweet_id, complaint_id=complaint_id,
-        )
-        return row
+        self.session.connection().execute(insert(MENTIONS), row)  # a tweet stored meanwhile raises IntegrityError
+        self._known.add(mention.tweet_id)
+        self.add_event(f"mention_{link.kind}", f"{link.reason}; {'; '.join(triage.reasons)}",
+                       tweet_id=mention.tweet_id, complaint_id=complaint_id)
+        return complaint_id
 
     def quarantine(self, raw: Any, reason: str, source: str) -> bool:
         """Keep an unreadable payload with the reason; False if it was quarantined before."""
@@ -125,55 +187,41 @@ class MentionBatch:
                 created_at=self.now,
             )
         )
-        add_event(self.session, "quarantined", reason, self.now, level="warning")
+        self.add_event("quarantined", reason, level="warning")
         return True
 
     def _first(self, query: Any) -> Any:
         return self.session.exec(query.limit(1)).first()
 
+    def _row(self, query: Any, params: dict[str, Any]) -> Any:
+        return self.session.connection().execute(query, params).first()
+
+    def _scalar(self, query: Any, params: dict[str, Any]) -> Any:
+        return self.session.connection().execute(query, params).scalar()
+
+    def _scalars(self, query: Any, params: dict[str, Any]) -> list[Any]:
+        return list(self.session.connection().execute(query, params).scalars())
+
     def _complaint_of(self, tweet_id: str | None) -> int | None:
         if tweet_id is None:
             return None
-        row = self.session.get(MentionRow, tweet_id)
-        return row.complaint_id if row else None
+        return self._scalar(_COMPLAINT_OF, {"tweet_id": tweet_id})
 
     def _thread_complaint(self, mention: Mention) -> int | None:
         if mention.conversation_id is None:
             return None
-        complaint = self._first(
-            select(ComplaintRow)
-            .where(
-                ComplaintRow.author_id == mention.author_id,
-                ComplaintRow.conversation_id == mention.conversation_id,
-            )
-            .order_by(col(ComplaintRow.id).desc())
-        )
-        return complaint.id if complaint else None
+        return self._scalar(_THREAD_COMPLAINT, {"author_id": mention.author_id,
+                                                "conversation_id": mention.conversation_id})
 
     def _recent_complaint(self, mention: Mention) -> int | None:
         """Return the author's complaint opened within the continuation window before this mention."""
         since = mention.created_at - self.thresholds.continuation_window
-        complaint = self._first(
-            select(ComplaintRow)
-            .where(
-                ComplaintRow.author_id == mention.author_id,
-                ComplaintRow.created_at >= since,
-                ComplaintRow.created_at <= mention.created_at,
-            )
-            .order_by(col(ComplaintRow.id).desc())
-        )
-        return complaint.id if complaint else None
+        return self._scalar(_RECENT_COMPLAINT, {"author_id": mention.author_id, "since": since,
+                                                "until": mention.created_at})
 
     def _repeat(self, mention: Mention, triage: Triage | None) -> dict[str, Any]:
         """Find the author's complaint this mention restates: word for word, or near enough."""
-        recent = list(
-            self.session.exec(
-                select(ComplaintRow)
-                .where(ComplaintRow.author_id == mention.author_id)
-                .order_by(col(ComplaintRow.id).desc())
-                .limit(AUTHOR_COMPLAINTS)
-            )
-        )
+        recent = self.session.connection().execute(_AUTHOR_COMPLAINTS, {"author_id": mention.author_id}).all()
         wanted = fingerprint(mention.text)
         exact = next((c.id for c in recent if fingerprint(c.text) == wanted), None)
         if exact is not None:
@@ -241,10 +289,10 @@ class MentionBatch:
         ).all()
         for member in burst:
             self._flag_campaign_member(member)
-        add_event(self.session, "campaign", f"near-identical mentions from many accounts, from tweet "
-                  f"{mention.tweet_id} on: collapsed into this complaint for review ({len(burst)} complaints "
-                  f"of the burst flagged, their acknowledgements held)", self.now,
-                  level="warning", tweet_id=mention.tweet_id, complaint_id=complaint.id)
+        self.add_event("campaign", f"near-identical mentions from many accounts, from tweet "
+                       f"{mention.tweet_id} on: collapsed into this complaint for review ({len(burst)} complaints "
+                       f"of the burst flagged, their acknowledgements held)",
+                       level="warning", tweet_id=mention.tweet_id, complaint_id=complaint.id)
 
     def _flag_campaign_member(self, member: ComplaintRow) -> None:
         """Flag one complaint of a campaign for review and hold its acknowledgement if unsent."""
@@ -270,9 +318,10 @@ class MentionBatch:
         return (match.cluster_id or match.id) if match else None
 
     def _open_complaint(self, mention: Mention, triage: Triage, cluster_id: int | None = None) -> int:
-        complaint = ComplaintRow(
+        tracking_number = self._next_tracking_number(mention.created_at)
+        values = dict(
             cluster_id=cluster_id,
-            tracking_number=next_tracking_number(self.session, mention.created_at),
+            tracking_number=tracking_number,
             first_tweet_id=mention.tweet_id,
             author_id=mention.author_id,
             author_username=mention.author_username,
@@ -294,15 +343,23 @@ class MentionBatch:
             created_at=mention.created_at,
             updated_at=self.now,
         )
-        self.session.add(complaint)
-        self.session.flush()
-        assert complaint.id is not None
-        index_complaint(self.session, complaint.id, self._signature(mention))
-        add_event(
-            self.session, "complaint_opened", f"{complaint.tracking_number}: {triage.kind}/{triage.category}",
-            self.now, tweet_id=mention.tweet_id, complaint_id=complaint.id,
-        )
-        return complaint.id
+        complaint_id = self.session.connection().execute(insert(COMPLAINTS), values).inserted_primary_key[0]
+        assert complaint_id is not None
+        index_complaint(self.session, complaint_id, self._signature(mention), new=True)
+        self.add_event("complaint_opened", f"{tracking_number}: {triage.kind}/{triage.category}",
+                       tweet_id=mention.tweet_id, complaint_id=complaint_id)
+        return int(complaint_id)
+
+    def _next_tracking_number(self, created_at: datetime) -> str:
+        """Allocate the next tracking number of created_at's month (the counter row stays locked till commit)."""
+        period = tracking_period(created_at)
+        connection = self.session.connection()
+        if connection.execute(_COUNT_COMPLAINT, {"count_period": period}).rowcount == 1:
+            last = connection.execute(_LAST_COMPLAINT, {"count_period": period}).scalar_one()
+        else:
+            connection.execute(insert(COUNTERS), {"period": period, "last": 1})
+            last = 1
+        return format_tracking_number(period, last)
 
     def _update_complaint(self, complaint_id: int, mention: Mention, link: Link) -> None:
         complaint = self.session.get(ComplaintRow, complaint_id)
@@ -314,8 +371,8 @@ class MentionBatch:
             complaint.text = mention.text
             index_complaint(self.session, complaint_id, signature(mention.text))  # match the new version
         elif link.kind == "repeat":
-            add_event(self.session, "complaint_repeated", f"restated in tweet {mention.tweet_id}", self.now,
-                      tweet_id=mention.tweet_id, complaint_id=complaint_id)
+            self.add_event("complaint_repeated", f"restated in tweet {mention.tweet_id}",
+                           tweet_id=mention.tweet_id, complaint_id=complaint_id)
         elif link.kind == "continuation":
             complaint.text = f"{complaint.text}\n\n{mention.text}"
         elif link.kind == "campaign":

@@ -27,9 +27,10 @@ BY_COMPLAINT = next(index for index in BANDS.indexes if index.name == "ix_near_d
 INSERT_CHUNK = 50_000
 
 
-def index_complaint(session: Session, complaint_id: int, signature: Signature) -> None:
-    """Store (or replace) one complaint's band keys and normalised text."""
-    forget_complaint(session, complaint_id)
+def index_complaint(session: Session, complaint_id: int, signature: Signature, *, new: bool = False) -> None:
+    """Store (or replace) one complaint's band keys and normalised text (`new`: nothing to replace)."""
+    if not new:
+        forget_complaint(session, complaint_id)
     keys = sorted(set(signature.band_keys))
     if keys:
         session.execute(insert(BANDS), [{"band_key": k, "complaint_id": complaint_id} for k in keys])

@@ -2,18 +2,35 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import func, update
+from sqlalchemy import Table, bindparam, func, insert, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from ingest.store.models import ComplaintRow, FollowupRow, MentionRow, OptOutRow, ReplyRow
+from ingest.store.models import ComplaintRow, EventRow, FollowupRow, MentionRow, OptOutRow, ReplyRow
 from ingest.store.store import Store, add_event, to_json
 
 # Reply statuses that count as "this author was answered" for the per-author limit.
 ANSWERED = ("queued", "sending", "posted", "dry_run")
+REPLIES: Table = ReplyRow.__table__  # type: ignore[attr-defined]
+MENTIONS: Table = MentionRow.__table__  # type: ignore[attr-defined]
+COMPLAINTS: Table = ComplaintRow.__table__  # type: ignore[attr-defined]
+EVENTS: Table = EventRow.__table__  # type: ignore[attr-defined]
+# Settling a reply, as plain SQL built once (a queue run settles hundreds).
+_CLAIM = (
+    update(MENTIONS)
+    .where(MENTIONS.c.tweet_id == bindparam("claim_id"), MENTIONS.c.reply_state == "pending")
+    .values(reply_state=bindparam("state"), reply_reason=bindparam("why"))
+)
+_SETTLE_ACKNOWLEDGEMENT = (
+    update(COMPLAINTS)
+    .where(COMPLAINTS.c.id == bindparam("ack_id"), COMPLAINTS.c.acknowledgement == "pending")
+    .values(acknowledgement=bindparam("ack"), acknowledgement_reason=bindparam("why"))
+)
 
 
 @dataclass(frozen=True)
@@ -66,6 +83,40 @@ def replies_to_author_since(store: Store, author_id: str, since: datetime) -> in
     return store.read(lambda s: s.exec(query).one())
 
 
+def opted_out_among(session: Session, author_ids: Collection[str]) -> set[str]:
+    """Return which of the authors asked for no more automated replies."""
+    if not author_ids:
+        return set()
+    query = select(OptOutRow.author_id).where(col(OptOutRow.author_id).in_(sorted(author_ids)))
+    return set(session.exec(query).all())
+
+
+def replies_to_authors_since(session: Session, author_ids: Collection[str], since: datetime) -> dict[str, int]:
+    """Return, per author, how many replies to their mentions were queued or sent since `since`."""
+    if not author_ids:
+        return {}
+    query = (
+        select(ReplyRow.author_id, func.count())
+        .where(
+            col(ReplyRow.author_id).in_(sorted(author_ids)),
+            col(ReplyRow.status).in_(ANSWERED),
+            ReplyRow.created_at >= since,
+            col(ReplyRow.purpose).not_like("followup:%"),
+        )
+        .group_by(ReplyRow.author_id)
+    )
+    found = {str(author): count for author, count in session.exec(query).all()}
+    return {author: found.get(author, 0) for author in author_ids}
+
+
+def complaints_by_id(session: Session, complaint_ids: Collection[int]) -> dict[int, ComplaintRow]:
+    """Return the complaints with these ids (loaded into `session`)."""
+    if not complaint_ids:
+        return {}
+    rows = session.exec(select(ComplaintRow).where(col(ComplaintRow.id).in_(sorted(complaint_ids)))).all()
+    return {row.id: row for row in rows if row.id is not None}
+
+
 def settle_mention_reply(
     store: Store,
     row: MentionRow,
@@ -76,36 +127,52 @@ def settle_mention_reply(
     opt_out: bool = False,
 ) -> bool:
     """Queue the mention's reply (or record why none) once; False if another worker did it."""
+    with store.session() as session:
+        return settle_mention_reply_in(session, row, reason, draft, now, opt_out=opt_out)
+
+
+def settle_mention_reply_in(
+    session: Session,
+    row: MentionRow,
+    reason: str,
+    draft: ReplyDraft | None,
+    now: datetime,
+    *,
+    opt_out: bool = False,
+) -> bool:
+    """Settle one mention's reply inside an open session, in a savepoint of its own (see above)."""
     try:
-        with store.session() as session:
-            claimed = session.execute(
-                update(MentionRow)
-                .where(col(MentionRow.tweet_id) == row.tweet_id, col(MentionRow.reply_state) == "pending")
-                .values(reply_state="queued" if draft else "skipped", reply_reason=reason)
-            )
+        with session.begin_nested():
+            connection = session.connection()  # asked inside: the savepoint begins on it
+            claimed = connection.execute(_CLAIM, {"claim_id": row.tweet_id, "state": "queued" if draft else "skipped",
+                                                  "why": reason})
             if claimed.rowcount != 1:
                 return False
             if draft is not None:
-                session.add(_reply_row(draft, now))
-            _settle_acknowledgement(session, row, reason, draft)
+                connection.execute(insert(REPLIES), [_reply_values(draft, now)])  # a conflict raises here
+            if row.link in ("new", "related") and row.complaint_id is not None:
+                # Keep the complaint's acknowledgement state in step with its first mention's reply.
+                ack = "queued" if draft and draft.purpose == "acknowledgement" else "skipped"
+                connection.execute(_SETTLE_ACKNOWLEDGEMENT, {"ack_id": row.complaint_id, "ack": ack, "why": reason})
             if opt_out:
                 record_opt_out(session, row.author_id, row.author_username, row.tweet_id, now)
             kind = "reply_queued" if draft else "reply_skipped"
-            add_event(session, kind, reason, now, tweet_id=row.tweet_id, complaint_id=row.complaint_id)
+            connection.execute(insert(EVENTS), [{"at": now, "kind": kind, "level": "info", "tweet_id": row.tweet_id,
+                                                 "complaint_id": row.complaint_id, "message": reason}])
         return True
     except IntegrityError:
         # A reply to that tweet exists already (another worker, an earlier run): never a second.
-        with store.session() as session:
-            session.execute(
-                update(MentionRow)
-                .where(col(MentionRow.tweet_id) == row.tweet_id, col(MentionRow.reply_state) == "pending")
-                .values(reply_state="skipped", reply_reason="a reply to this tweet exists already")
-            )
+        session.connection().execute(_CLAIM, {"claim_id": row.tweet_id, "state": "skipped",
+                                    "why": "a reply to this tweet exists already"})
         return False
 
 
 def _reply_row(draft: ReplyDraft, now: datetime) -> ReplyRow:
-    return ReplyRow(
+    return ReplyRow(**_reply_values(draft, now))
+
+
+def _reply_values(draft: ReplyDraft, now: datetime) -> dict[str, Any]:
+    return dict(
         in_reply_to_tweet_id=draft.in_reply_to_tweet_id,
         complaint_id=draft.complaint_id,
         author_id=draft.author_id,
@@ -118,17 +185,9 @@ def _reply_row(draft: ReplyDraft, now: datetime) -> ReplyRow:
         next_attempt_at=now,
         created_at=now,
         updated_at=now,
+        attempts=0,
+        in_doubt=False,
     )
-
-
-def _settle_acknowledgement(session: Session, row: MentionRow, reason: str, draft: ReplyDraft | None) -> None:
-    """Keep the complaint's acknowledgement state in step with its first mention's reply."""
-    if row.link not in ("new", "related") or row.complaint_id is None:
-        return
-    complaint = session.get(ComplaintRow, row.complaint_id)
-    if complaint is not None and complaint.acknowledgement == "pending":
-        complaint.acknowledgement = "queued" if draft and draft.purpose == "acknowledgement" else "skipped"
-        complaint.acknowledgement_reason = reason
 
 
 def queue_reply(store: Store, draft: ReplyDraft, now: datetime) -> int | None:

@@ -229,10 +229,31 @@ def test_a_user_must_be_a_handle_or_an_id(store, clock, bad):
         forget_user(store, bad, clock(), "officer:budi")
 
 
-@pytest.mark.xfail(strict=True, reason="ingest/pipeline.py must skip forgotten_among(...) tweets (see forget.py)")
 def test_a_later_edit_of_a_forgotten_tweet_is_not_stored(x, store, clock):
     poll(x, store, clock, [ROOT])
     forget_tweet(store, ROOT["id"], clock(), "officer:budi")
     poll(x, store, clock, [EDITED])
     assert store.read(lambda s: s.get(MentionRow, EDITED["id"])) is None
     assert the_complaint(store).text == FORGOTTEN_TEXT
+
+
+def test_a_forgotten_complaint_gets_no_follow_up_on_a_status_change(store, clock):
+    from ingest.store.followups import change_status, followups_of
+    from ingest.store.forget import forget_tweet
+    from ingest.store.models import ComplaintRow
+    from replies.compose import ComposeOptions
+    from replies.policy import ReplyPolicy
+    from replies.queue import QueueConfig, queue_replies
+
+    with store.session() as session:
+        session.add(ComplaintRow(tracking_number="LPR-2611-00001", first_tweet_id="500", author_id="42", text="jalan",
+                                 kind="pengaduan", category="infrastruktur", language="id", acknowledgement="posted",
+                                 acknowledgement_reason="test", created_at=clock.now, updated_at=clock.now))
+    forget_tweet(store, "500", clock.now, "officer:rina")
+    change_status(store, "LPR-2611-00001", "verified", clock.now, announce=True)
+    config = QueueConfig(account_id="1", compose=ComposeOptions(followup_url="https://x.example/{tracking_number}"),
+                         policy=ReplyPolicy(), dry_run=False)
+    queue_replies(store, clock, config)
+    complaint = store.complaint("LPR-2611-00001")
+    [followup] = followups_of(store, complaint.id)
+    assert (followup.state, followup.reason) == ("skipped", "the author asked to be forgotten")

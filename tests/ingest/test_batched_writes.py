@@ -1,0 +1,79 @@
+"""The batched write paths: chunk lookups, events written per chunk, savepoints per mention and reply."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlmodel import select
+
+from ingest.normalise import Includes
+from ingest.pipeline import CHUNK, Fetched, ingest_tweets
+from ingest.store import batch as batch_module
+from ingest.store.models import ComplaintRow, EventRow, MentionRow, ReplyRow
+from replies.compose import ComposeOptions
+from replies.policy import ReplyPolicy
+from replies.queue import QueueConfig, queue_replies
+from tests.fakes import ACCOUNT_ID, tweet
+
+NO_INCLUDES = Includes(users={}, places={})
+COMPLAINT = "@lapor1708 jalan berlubang besar di depan SD {n} Padang, sudah dua bulan rusak"
+
+
+def _fetched(count: int, first: int = 2126466096952210000, author: str | None = None) -> list[Fetched]:
+    return [
+        Fetched(tweet(str(first + n), COMPLAINT.format(n=n), author_id=author or str(3_000_000_000 + n)), NO_INCLUDES)
+        for n in range(count)
+    ]
+
+
+def _ingest(store, clock, fetched):
+    return ingest_tweets(store, fetched, account_id=ACCOUNT_ID, source="mentions", now=clock(), answer_from=None)
+
+
+def test_tracking_numbers_run_on_across_chunks_and_a_repeated_tweet_is_stored_once(store, clock):
+    fetched = _fetched(CHUNK + 5)
+    counts = _ingest(store, clock, [*fetched, fetched[3], fetched[CHUNK + 1]])
+    assert (counts.stored, counts.already_stored) == (CHUNK + 5, 2)
+    numbers = store.read(lambda s: [c.tracking_number for c in s.exec(select(ComplaintRow).order_by(ComplaintRow.id))])
+    assert len(numbers) == counts.complaints > 1  # copies from other accounts collapse into a campaign
+    assert [int(n.rsplit("-", 1)[1]) for n in numbers] == list(range(1, counts.complaints + 1))
+
+
+def test_a_mention_failing_midway_leaves_no_row_event_or_number_behind(store, clock, monkeypatch):
+    real = batch_module.index_complaint
+
+    def failing(session, complaint_id, signature, **kwargs):
+        if "SD 1 " in signature.text or signature.text.endswith("sd 1 padang sudah dua bulan rusak"):
+            raise RuntimeError("index unavailable")
+        return real(session, complaint_id, signature, **kwargs)
+
+    monkeypatch.setattr(batch_module, "index_complaint", failing)
+    counts = _ingest(store, clock, _fetched(3))
+    assert (counts.stored, counts.quarantined) == (2, 1)
+    mentions = store.read(lambda s: sorted(m.tweet_id for m in s.exec(select(MentionRow))))
+    assert mentions == ["2126466096952210000", "2126466096952210002"]
+    events = store.read(lambda s: list(s.exec(select(EventRow).order_by(EventRow.id))))
+    assert all(e.tweet_id != "2126466096952210001" for e in events)
+    assert [e.kind for e in events].count("quarantined") == 1
+    numbers = store.read(lambda s: sorted(c.tracking_number[-5:] for c in s.exec(select(ComplaintRow))))
+    assert numbers == ["00001", "00002"]  # the failed mention's number was given back
+
+
+def test_the_daily_limit_per_author_counts_replies_queued_earlier_in_the_same_run(store, clock):
+    author = "3999999999"
+    fetched = [
+        Fetched(tweet(str(2126466096952220000 + n), f"@lapor1708 lampu jalan mati di gang {n} Kota Padang sudah seminggu",
+                      author_id=author, created_at=(clock() - timedelta(hours=5 - n)).strftime("%Y-%m-%dT%H:%M:%S.000Z")),
+                NO_INCLUDES)
+        for n in range(5)
+    ]
+    _ingest(store, clock, fetched)
+    config = QueueConfig(account_id=ACCOUNT_ID, compose=ComposeOptions("https://x.example/{tracking_number}"),
+                         policy=ReplyPolicy(per_author_per_day=2))
+    report = queue_replies(store, clock, config)
+    replies = store.read(lambda s: list(s.exec(select(ReplyRow))))
+    assert report.queued == len(replies) == 2
+    states = store.read(lambda s: [m.reply_state for m in s.exec(select(MentionRow).order_by(MentionRow.created_at))])
+    assert states == ["queued", "queued", "skipped", "skipped", "skipped"]
+    acknowledgements = store.read(lambda s: sorted(c.acknowledgement for c in s.exec(select(ComplaintRow))))
+    assert acknowledgements.count("queued") == 2
