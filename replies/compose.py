@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
-from twitter_text import extract_urls, parse_tweet
+from twitter_text import extract_urls, extract_urls_with_indices, parse_tweet
 
 from replies import templates
 
@@ -62,7 +62,14 @@ def category_names() -> dict[str, dict[str, str]]:
 
 
 def weighted_length(text: str) -> int:
-    """Return the length X counts for a post (URLs 23, emoji and CJK 2)."""
+    """Return the length X counts for a post (URLs 23, emoji and CJK 2).
+
+    ASCII text weighs one per character, so only its links need twitter-text (whose emoji
+    scan costs about a millisecond per reply).
+    """
+    if text.isascii():
+        links = extract_urls_with_indices(text)
+        return len(text) - sum(end - start for start, end in (link["indices"] for link in links)) + 23 * len(links)
     return parse_tweet(text).weightedLength
 
 

@@ -223,3 +223,17 @@ def test_no_template_can_hold_text_from_a_mention():
     for _, template in _all_templates():
         assert not {"text", "username", "name"} & _fields(template)
     assert list(itertools.islice(_all_templates(), 1))
+
+
+@pytest.mark.parametrize("text", [
+    "Laporan Anda tercatat: LPR-2611-00020. Pantau di https://lapor.example.go.id/status/LPR-2611-00020",
+    "Terima kasih. Info di lapor.go.id atau SMS 1708; lihat juga www.lapor.go.id/faq dan t.co/abc",
+    "No link at all, just words and numbers 12345 and an e-mail admin@example.com",
+    "Dua tautan: http://127.0.0.1:8080/status/LPR-2611-00001 dan https://x.com/i/web/status/1",
+    "Newlines\\nand\\ttabs and trailing space ",
+    "Pantau di https://lapor.example.go.id/status/LPR-2611-00020 🙏 (bukan ASCII)",
+])
+def test_weighted_length_matches_twitter_text(text):
+    from twitter_text import parse_tweet
+
+    assert weighted_length(text) == parse_tweet(text).weightedLength
