@@ -19,7 +19,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import requests
-from aiosmtpd.controller import Controller
 from sqlmodel import select
 
 import bot.wiring as wiring
@@ -30,14 +29,12 @@ from bot.settings import load_settings
 from ingest.store.audit import audit_trail
 from ingest.store.models import ComplaintRow, FollowupRow, ForwardRow, ReplyRow, SlaBreachRow
 from replies.forward.signing import signed_headers
-from tests.forward.helpers import Answer, Receiver, ScriptedSmtp, free_port
+from tests.forward.helpers import CATEGORY_CODES, Answer, Receiver, start_smtp
 
 WIB = ZoneInfo("Asia/Jakarta")
 GOOD_SECRET = "dinas-uji-webhook-secret"
 BROKEN_SECRET = "dinas-rusak-webhook-secret"
-CATEGORIES = ("infrastruktur", "lingkungan", "sosial", "perhubungan", "kependudukan", "pendidikan", "kesehatan",
-              "utilitas", "ketertiban", "perumahan", "ketenagakerjaan", "pemerintahan", "ekonomi", "pajak",
-              "bencana", "lainnya")
+CATEGORIES = CATEGORY_CODES
 
 
 class Clock:
@@ -102,8 +99,7 @@ def deadline_by_hand(start: datetime, days: int, holidays: set[date]) -> datetim
 
 @pytest.fixture
 def smtp():
-    controller = Controller(ScriptedSmtp(), hostname="127.0.0.1", port=free_port())
-    controller.start()
+    controller = start_smtp()
     yield controller
     controller.stop()
 

@@ -228,3 +228,19 @@ class _Handler(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: object) -> None:
         """Keep test output quiet."""
+
+
+# --- shared by the end-to-end tests -------------------------------------------------------------
+
+CATEGORY_CODES = ("infrastruktur", "lingkungan", "sosial", "perhubungan", "kependudukan", "pendidikan", "kesehatan",
+                  "utilitas", "ketertiban", "perumahan", "ketenagakerjaan", "pemerintahan", "ekonomi", "pajak",
+                  "bencana", "lainnya")
+
+
+def start_smtp() -> object:
+    """Return a started aiosmtpd Controller on a free loopback port recording envelopes (`.handler`)."""
+    from aiosmtpd.controller import Controller
+
+    controller = Controller(ScriptedSmtp(), hostname="127.0.0.1", port=free_port())
+    controller.start()
+    return controller

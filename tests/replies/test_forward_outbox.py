@@ -9,7 +9,6 @@ from pathlib import Path
 from urllib.parse import parse_qs
 
 import pytest
-from aiosmtpd.controller import Controller
 from sqlmodel import select
 
 from ingest.routing import load_routing
@@ -20,12 +19,10 @@ from ingest.workdays import WorkCalendar
 from replies.forward.deadlines import sla_tick
 from replies.forward.outbox import ForwardConfig, forward_tick
 from replies.forward.types import SmtpConfig
-from tests.forward.helpers import Answer, Receiver, ScriptedSmtp, free_port
+from tests.forward.helpers import CATEGORY_CODES, Answer, Receiver, start_smtp
 
 SECRET = "uji-secret"
-CATEGORIES = ("infrastruktur", "lingkungan", "sosial", "perhubungan", "kependudukan", "pendidikan", "kesehatan",
-              "utilitas", "ketertiban", "perumahan", "ketenagakerjaan", "pemerintahan", "ekonomi", "pajak",
-              "bencana", "lainnya")
+CATEGORIES = CATEGORY_CODES
 
 
 def table(folder: Path, open311_url: str, webhook_url: str) -> Path:
@@ -71,8 +68,7 @@ webhook = "{webhook_url}"
 
 @pytest.fixture
 def smtp():
-    controller = Controller(ScriptedSmtp(), hostname="127.0.0.1", port=free_port())
-    controller.start()
+    controller = start_smtp()
     yield controller
     controller.stop()
 
