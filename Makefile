@@ -51,6 +51,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/console_queue.py
 	$(BIN)/python benchmarks/latency.py
 	$(BIN)/python benchmarks/pipeline_throughput.py
+	$(BIN)/python benchmarks/memory_million.py
 
 ## Rebuild the classifier in ingest/rules/model/ from ../shared/data (byte-reproducible).
 model: $(STAMP)

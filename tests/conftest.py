@@ -123,13 +123,14 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     """On a PostgreSQL run, keep the tests that use the database fixture, minus SQLite's own behaviour.
 
     The others (pure functions, or commands run on their own SQLite file) do not depend on the
-    database server: the SQLite run covers them.
+    database server: the SQLite run covers them. So do the X fault tests in tests/faults/ (they
+    exercise the X edge, and take a minute): the store's own faults are SQLite's anyway.
     """
     if not on_postgres():
         return
     kept, dropped = [], []
     for item in items:
-        uses_database = "db_url" in getattr(item, "fixturenames", ())
+        uses_database = "db_url" in getattr(item, "fixturenames", ()) and "tests/faults/" not in item.nodeid
         (kept if uses_database and not item.get_closest_marker("sqlite_only") else dropped).append(item)
     items[:] = kept
     config.hook.pytest_deselected(items=dropped)

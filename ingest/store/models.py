@@ -14,6 +14,8 @@ class MentionRow(SQLModel, table=True):
     """Every post that mentioned the account, stored once, with its raw JSON."""
 
     __tablename__ = "mention"
+    # The reply queue's read: mentions still to decide, oldest first.
+    __table_args__ = (Index("ix_mention_reply_queue", "reply_state", "created_at", "tweet_id"),)
 
     tweet_id: str = Field(primary_key=True, max_length=ID)
     author_id: str = Field(index=True, max_length=ID)
@@ -104,6 +106,8 @@ class ReplyRow(SQLModel, table=True):
     """The outbox: at most one reply per tweet, ever (unique in_reply_to_tweet_id)."""
 
     __tablename__ = "reply"
+    # The posting window's count of recent posts.
+    __table_args__ = (Index("ix_reply_status_updated", "status", "updated_at"),)
 
     id: int | None = Field(default=None, primary_key=True)
     in_reply_to_tweet_id: str = Field(unique=True, max_length=ID)

@@ -135,19 +135,23 @@ def rebuild(session: Session, rows: Iterable[tuple[int, str]], chunk: int = 10_0
 
 def index_missing(session: Session, chunk: int = 2_000) -> int:
     """Index the complaints the index does not know yet (stored before it existed); return how many."""
-    missing = (
-        select(col(ComplaintRow.id), col(ComplaintRow.text))
-        .outerjoin(TEXTS, TEXTS.c.complaint_id == col(ComplaintRow.id))
-        .where(TEXTS.c.complaint_id.is_(None))
-        .order_by(col(ComplaintRow.id))
-        .limit(chunk)
-    )
-    count = 0
-    while rows := session.connection().execute(missing).all():
+    count, last = 0, 0
+    while True:
+        # Walk forward by id: each chunk starts where the last one ended, never from the top.
+        missing = (
+            select(col(ComplaintRow.id), col(ComplaintRow.text))
+            .outerjoin(TEXTS, TEXTS.c.complaint_id == col(ComplaintRow.id))
+            .where(TEXTS.c.complaint_id.is_(None), col(ComplaintRow.id) > last)
+            .order_by(col(ComplaintRow.id))
+            .limit(chunk)
+        )
+        rows = session.connection().execute(missing).all()
+        if not rows:
+            return count
         for (complaint_id, _), signed in zip(rows, signatures([text for _, text in rows])):
-            index_complaint(session, complaint_id, signed)
+            index_complaint(session, complaint_id, signed, new=True)  # missing: nothing to replace
         count += len(rows)
-    return count
+        last = rows[-1][0]
 
 
 def _batches(rows: Iterable[tuple[int, str]], size: int) -> Iterator[list[tuple[int, str]]]:
