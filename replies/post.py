@@ -21,6 +21,7 @@ from ingest.errors import XError, XRateLimited, XRefused
 from ingest.pauses import clear_failures, handle_x_failure, pause, paused_until
 from ingest.store.models import ReplyRow
 from ingest.store.outbox import is_opted_out, posts_since
+from ingest.store.metrics import RateLimitFact, save_rate_limit
 from ingest.store.store import Store
 from ingest.store.usage import count_usage
 from ingest.x_client import Posted
@@ -165,6 +166,8 @@ def _post_one(x: XPoster, store: Store, reply: ReplyRow, now: datetime, report: 
             return
         raise
     store.finish_reply(reply.id, "posted", now, posted_tweet_id=posted.tweet_id)
+    # X's 24-hour posting allowance, for /metrics (lapor_x_rate_limit_remaining{endpoint="create_24h"}).
+    save_rate_limit(store, "create_24h", RateLimitFact(None, posted.daily.remaining, posted.daily.reset_at), now)
     _count_post(store, reply, now)
     report.posted += 1
     log.info("posted reply %s to tweet %s", posted.tweet_id, reply.in_reply_to_tweet_id)

@@ -40,3 +40,22 @@ def test_run_once_with_chosen_jobs_only(sandbox, tmp_path, capsys):
 def test_unknown_jobs_are_a_configuration_error(sandbox, capsys, jobs):
     assert main(["run", "--once", "--jobs", jobs]) == 2
     assert "--jobs" in capsys.readouterr().err
+
+
+def test_a_run_leaves_xs_rate_limit_windows_in_the_metrics(db_url):
+    from bot.metrics import render_metrics
+    from bot.wiring import utc_now
+    from ingest.store.metrics import read_metrics
+
+    with Sandbox() as sandbox:
+        settings = load_settings({"X_API_BASE_URL": sandbox.url, "LAPOR_DATABASE_URL": db_url})
+        bot = build_bot(settings)
+        try:
+            bot.poll()
+            bot.send()
+            text = render_metrics(read_metrics(bot.store, utc_now()), settings.prices)
+        finally:
+            bot.close()
+    lines = [line for line in text.splitlines() if line.startswith("lapor_x_rate_limit_remaining{")]
+    endpoints = {line.split('"')[1] for line in lines}
+    assert {"mentions", "create_24h"} <= endpoints, lines
