@@ -24,6 +24,7 @@ from markupsafe import Markup, escape
 from werkzeug.wrappers import Response
 
 from bot.web.app import actor, console, language, requires, t
+from bot.web.public import when as public_when
 from bot.web.texts import register
 from ingest.decide import RULE_KINDS
 from ingest.lifecycle import STATUSES
@@ -254,8 +255,8 @@ def _choices() -> dict[str, Any]:
 
 
 def when(moment: datetime | None) -> str:
-    """Return a moment in WIB, e.g. "02-12-2026 17:00 WIB" ("" for none)."""
-    return _utc(moment).astimezone(WIB).strftime("%d-%m-%Y %H:%M WIB") if moment else ""
+    """Return a moment in WIB as every console page writes it, "2 Des 2026 17.00 WIB" ("" for none)."""
+    return public_when(moment) if moment else ""
 
 
 def highlight_personal_data(text: str) -> Markup:
