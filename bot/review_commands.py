@@ -21,6 +21,7 @@ from bot.settings import Settings
 from ingest.store import review
 from ingest.lifecycle import STATUSES
 from ingest.store.forwards import FORWARD_STATUSES, forwards, retry_dead
+from ingest.store.labels import labels
 from ingest.store.store import Store
 
 EXIT_RUNTIME = 1
@@ -360,7 +361,7 @@ def forwards_retry(settings: Settings, args: argparse.Namespace) -> int:
 def export_labels(settings: Settings, args: argparse.Namespace) -> int:
     """Write the officers' corrections as labelled rows (text masked only if marked)."""
     with opened_store(settings) as store:
-        rows = review.labels(store)
+        rows = labels(store)
     columns = ["tracking_number", "tweet_id", "language", "text", "kind", "kind_was", "category", "category_was",
                "region_code", "region_code_was", "agency_id", "agency_id_was", "personal_data", "labelled_by",
                "labelled_at"]

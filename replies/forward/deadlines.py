@@ -17,7 +17,7 @@ from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from ingest.store.review import Calendar, refresh_deadlines
+from ingest.store.deadlines import Calendar, refresh_deadlines
 from ingest.sla import SlaSettings
 from ingest.store.audit import record_audit
 from ingest.store.followups import StatusChangeError, transition

@@ -9,11 +9,11 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlmodel import select
 
+from ingest.store.labels import labels
 from ingest.store.review import (
     QueueFilters,
     ReviewError,
     complaint_view,
-    labels,
     mark_personal_data,
     mark_urgent,
     merge,

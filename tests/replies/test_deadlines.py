@@ -7,7 +7,8 @@ from datetime import date, datetime, timedelta, timezone
 import pytest
 from sqlmodel import select
 
-from ingest.store.review import record_response, refresh_deadlines
+from ingest.store.deadlines import refresh_deadlines
+from ingest.store.review import record_response
 from ingest.routing import load_routing
 from ingest.sla import SlaSettings
 from ingest.store.audit import audit_trail
