@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import getpass
 import sys
 from collections.abc import Callable
 from typing import Any
 
-from bot.reply_commands import opened_store
+from bot.reply_commands import login_name, opened_store
 from bot.settings import Settings
 from ingest.store.forget import ForgetError, ForgetReport, forget_tweet, forget_user
 
@@ -37,7 +36,7 @@ def forget_command(settings: Settings, args: argparse.Namespace, ask: Callable[[
     if not args.yes and not _confirmed(target, ask):
         print("lapor-bot: nothing forgotten", file=sys.stderr)
         return EXIT_RUNTIME
-    actor = f"officer:{args.actor or _login()}"
+    actor = f"officer:{args.actor or login_name()}"
     from bot.wiring import utc_now
 
     with opened_store(settings) as store:
@@ -74,9 +73,3 @@ def _confirmed(target: str, ask: Callable[[str], str]) -> bool:
         return False
     return answer.strip().lower() in ("y", "yes")
 
-
-def _login() -> str:
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):
-        return "unknown"

@@ -30,6 +30,7 @@ from urllib.parse import urlsplit
 
 from bot.settings import Settings
 from ingest.errors import StoreError
+from ingest.tracking import is_tracking_number
 from ingest.store.review import RESPONSE_STATUSES, ComplaintNotFound, ReviewError, record_response
 from ingest.store.store import Store
 from replies.forward.signing import SIGNATURE_HEADER, TIMESTAMP_HEADER, SignatureError, verify
@@ -43,7 +44,6 @@ RETRY_AFTER = 30  # seconds, when the database is unavailable
 DEFAULT_PORT = 8709
 _RESPONSES = re.compile(r"^/agencies/([^/]+)/responses$")
 _AGENCY_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
-_TRACKING = re.compile(r"^LPR-\d{4}-\d{5,12}$")
 _DRAIN_LIMIT = 1024 * 1024  # bytes discarded at most before closing on an unread body
 
 
@@ -89,7 +89,7 @@ def parse_delivery(body: bytes) -> Delivery:
     if not delivery_id:
         raise BadDelivery("delivery_id must not be empty")
     tracking_number = _text(data, "tracking_number", 40).strip().upper()
-    if not _TRACKING.match(tracking_number):
+    if not is_tracking_number(tracking_number):
         raise BadDelivery("tracking_number must look like LPR-2611-00012")
     status = _text(data, "status", 40)
     if status not in RESPONSE_STATUSES:

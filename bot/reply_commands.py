@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import getpass
 import json
 import sys
 from collections.abc import Iterator
@@ -99,7 +100,7 @@ def replies_list(settings: Settings, args: argparse.Namespace) -> int:
         for r in rows:
             note = f" ({r.last_error})" if r.last_error and r.status != "posted" else ""
             print(f"{r.id:>5} {r.status:<9} {r.purpose:<22} {r.in_reply_to_tweet_id:<20} {r.attempts:>5} "
-                  f"{_one_line(r.text, 70)}{note}")
+                  f"{one_line(r.text, 70)}{note}")
     return 0
 
 
@@ -250,6 +251,14 @@ def complaints_status(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-def _one_line(text: str, width: int) -> str:
+def login_name() -> str:
+    """Return the operator's login name, for the audit log of a command run by hand."""
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
+
+
+def one_line(text: str, width: int) -> str:
     flat = " ".join(text.split())
     return flat if len(flat) <= width else flat[: width - 1] + "…"

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import getpass
 import json
 import sys
 from collections.abc import Callable
@@ -16,7 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from bot import report
-from bot.reply_commands import opened_store
+from bot.reply_commands import login_name, one_line, opened_store
 from bot.settings import Settings
 from ingest.store import review
 from ingest.lifecycle import STATUSES
@@ -118,15 +117,9 @@ def _now() -> datetime:
 
 
 def _officer(args: argparse.Namespace) -> str:
-    name = args.actor or _login()
+    name = args.actor or login_name()
     return f"officer:{name}"
 
-
-def _login() -> str:
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):
-        return "unknown"
 
 
 def _run(settings: Settings, act: Callable[[Store], str]) -> int:
@@ -169,9 +162,9 @@ def review_list(settings: Settings, args: argparse.Namespace) -> int:
         marks = ",".join(item.flags) + (" URGENT" if c.urgent else "")
         print(f"{c.tracking_number:<16} {c.status:<22} {c.kind + '/' + c.category:<28} "
               f"{_due(c.due_at, now):<14} {marks.strip() or '-'}")
-        print(f"{'':<16} {_one_line(c.text, 100)}")
+        print(f"{'':<16} {one_line(c.text, 100)}")
         if c.needs_review and item.reasons:
-            print(f"{'':<16} why: {_one_line('; '.join(r for r in item.reasons if r.startswith('decide')), 100)}")
+            print(f"{'':<16} why: {one_line('; '.join(r for r in item.reasons if r.startswith('decide')), 100)}")
     return 0
 
 
@@ -312,7 +305,7 @@ def forwards_list(settings: Settings, args: argparse.Namespace) -> int:
     for r in rows:
         note = r.last_error if r.status != "sent" and r.last_error else (r.external_id or "")
         print(f"{r.id:>5} {numbers.get(r.complaint_id, '?'):<16} {r.agency_id:<24} {r.channel:<8} {r.purpose:<16} "
-              f"{r.status:<9} {r.attempts:>5} {_one_line(note, 60)}")
+              f"{r.status:<9} {r.attempts:>5} {one_line(note, 60)}")
     return 0
 
 
@@ -381,7 +374,3 @@ def export_labels(settings: Settings, args: argparse.Namespace) -> int:
           file=sys.stderr)
     return 0
 
-
-def _one_line(text: str, width: int) -> str:
-    flat = " ".join(text.split())
-    return flat if len(flat) <= width else flat[: width - 1] + "…"

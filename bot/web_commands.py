@@ -10,7 +10,7 @@ import signal
 import sys
 from typing import Any
 
-from bot.reply_commands import opened_store
+from bot.reply_commands import login_name, opened_store
 from bot.settings import Settings, SettingsError
 from ingest.store.store import Store
 from ingest.store.users import ROLES, UserError, add_token, add_user, update_user, user_by_name, users
@@ -133,7 +133,7 @@ def users_add(settings: Settings, args: argparse.Namespace) -> int:
         hashed = hash_password(_password(args))
         with opened_store(settings) as store:
             user = add_user(store, args.username, args.name, hashed, args.role, _now(), agency_id=args.agency,
-                            actor=f"cli:{_login()}")
+                            actor=f"cli:{login_name()}")
     except (UserError, PasswordError) as exc:
         print(f"lapor-bot: {exc}", file=sys.stderr)
         return EXIT_RUNTIME
@@ -161,7 +161,7 @@ def users_passwd(settings: Settings, args: argparse.Namespace) -> int:
     try:
         hashed = hash_password(_password(args))
         with opened_store(settings) as store:
-            update_user(store, args.username, _now(), actor=f"cli:{_login()}", password_hash=hashed)
+            update_user(store, args.username, _now(), actor=f"cli:{login_name()}", password_hash=hashed)
     except (UserError, PasswordError) as exc:
         print(f"lapor-bot: {exc}", file=sys.stderr)
         return EXIT_RUNTIME
@@ -173,7 +173,7 @@ def users_toggle(settings: Settings, args: argparse.Namespace) -> int:
     """Disable or enable an account."""
     try:
         with opened_store(settings) as store:
-            update_user(store, args.username, _now(), actor=f"cli:{_login()}", active=args.active)
+            update_user(store, args.username, _now(), actor=f"cli:{login_name()}", active=args.active)
     except UserError as exc:
         print(f"lapor-bot: {exc}", file=sys.stderr)
         return EXIT_RUNTIME
@@ -194,9 +194,3 @@ def users_token(settings: Settings, args: argparse.Namespace) -> int:
     print("keep it now: only its hash is stored", file=sys.stderr)
     return 0
 
-
-def _login() -> str:
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):
-        return "unknown"

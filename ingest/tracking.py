@@ -20,3 +20,8 @@ def format_tracking_number(period: str, sequence: int) -> str:
     if sequence < 1:
         raise ValueError("a tracking sequence starts at 1")
     return f"LPR-{period}-{sequence:05d}"
+
+
+def is_tracking_number(text: str) -> bool:
+    """Return whether `text` is exactly one tracking number (e.g. "LPR-2611-00042")."""
+    return PATTERN.fullmatch(text) is not None

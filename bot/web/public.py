@@ -18,6 +18,7 @@ from sqlmodel import col, select
 from bot.web.app import console, language, t
 from bot.web.texts import register
 from ingest.personal_data import find_personal_data, mask_personal_data
+from ingest.tracking import is_tracking_number
 from ingest.store.models import ComplaintRow, ResponseRow
 from ingest.workdays import WIB
 from replies.compose import category_names
@@ -25,7 +26,6 @@ from replies.compose import category_names
 bp = Blueprint("public", __name__)
 
 # LPR-YYMM-NNNNN (ingest.tracking); a month past 99,999 complaints would write six digits.
-TRACKING_NUMBER = re.compile(r"^LPR-\d{4}-\d{5,7}$")
 # The @handles a post starts with (who it replies to), then any other @handle in it.
 _LEADING_HANDLES = re.compile(r"^(?:\s*@\w{1,15})+\s*")
 _HANDLE = re.compile(r"(?<![\w@])@\w{1,15}")
@@ -97,7 +97,7 @@ def status(tracking_number: str) -> tuple[str, int]:
 def normalise_number(raw: str) -> str | None:
     """Return the tracking number upper-cased and trimmed, or None when it is not shaped like one."""
     number = raw.strip().upper()
-    return number if TRACKING_NUMBER.match(number) else None
+    return number if is_tracking_number(number) else None
 
 
 def _public_view(number: str) -> tuple[ComplaintRow, list[ResponseRow]] | None:

@@ -8,7 +8,6 @@ own agency: anything else reads exactly like a missing complaint.
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
@@ -17,11 +16,11 @@ from sqlalchemy import case, func, or_
 from sqlmodel import Session, col, select
 
 from ingest.lifecycle import STATUSES, is_open
+from ingest.tracking import is_tracking_number
 from ingest.store.audit import audit_trail
 from ingest.store.models import AuditRow, ComplaintRow, ForwardRow, MentionRow, ReplyRow, ResponseRow
 from ingest.store.store import Store
 
-_TRACKING = re.compile(r"LPR-\d{4}-\d{5,}")
 OPEN_STATUSES = tuple(status for status in STATUSES if is_open(status))
 
 
@@ -135,7 +134,7 @@ def _conditions(filters: QueueFilters, now: datetime) -> list[Any]:
         where.append(col(ComplaintRow.due_at) < now)
     if filters.search and filters.search.strip():
         term = filters.search.strip()
-        if _TRACKING.fullmatch(term.upper()):  # a tracking number: the unique index answers at once
+        if is_tracking_number(term.upper()):  # a tracking number: the unique index answers at once
             where.append(ComplaintRow.tracking_number == term.upper())
         else:
             where.append(col(ComplaintRow.text).contains(term, autoescape=True))
