@@ -1,6 +1,8 @@
 """Decide how a new mention relates to what is stored: a first pass of deduplication.
 
-Pure: the store gathers `KnownFacts` for a mention, this module decides.
+Pure: the store gathers the facts of a mention (`KnownFacts`, or an object that looks each fact
+up when it is first read), this module decides. It reads a fact only when the rules before it
+have not decided, and the cheap conditions first, so a lazy store asks the database little.
 """
 
 from __future__ import annotations
@@ -8,6 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from typing import Protocol
 
 from ingest.mention import Mention
 
@@ -34,6 +37,35 @@ class KnownFacts:
     campaign_reason: str = ""
 
 
+class Facts(Protocol):
+    """What `decide_link` reads: the fields of `KnownFacts`, however they are found."""
+
+    @property
+    def edited_complaint(self) -> int | None: ...
+    @property
+    def edited_known(self) -> bool: ...
+    @property
+    def retweeted_complaint(self) -> int | None: ...
+    @property
+    def quoted_complaint(self) -> int | None: ...
+    @property
+    def thread_complaint(self) -> int | None: ...
+    @property
+    def recent_complaint(self) -> int | None: ...
+    @property
+    def repeated_complaint(self) -> int | None: ...
+    @property
+    def repeat_reason(self) -> str: ...
+    @property
+    def related_complaint(self) -> int | None: ...
+    @property
+    def related_reason(self) -> str: ...
+    @property
+    def campaign_complaint(self) -> int | None: ...
+    @property
+    def campaign_reason(self) -> str: ...
+
+
 @dataclass(frozen=True)
 class Link:
     """How a mention is filed: `kind` names the relation, `complaint_id` its complaint."""
@@ -50,7 +82,7 @@ class Link:
 
 
 def decide_link(
-    mention: Mention, facts: KnownFacts, kind: str, account_id: str, complaint_kinds: frozenset[str] = COMPLAINT_KINDS
+    mention: Mention, facts: Facts, kind: str, account_id: str, complaint_kinds: frozenset[str] = COMPLAINT_KINDS
 ) -> Link:
     """Return how `mention`, triaged as `kind`, is filed against what is known."""
     if mention.author_id == account_id:
@@ -61,20 +93,21 @@ def decide_link(
         if facts.retweeted_complaint is not None:
             return Link("support", f"retweet of complaint tweet {mention.retweet_of}", facts.retweeted_complaint)
         return Link("retweet", f"retweet of {mention.retweet_of}, which is not a complaint")
-    if facts.quoted_complaint is not None and kind not in complaint_kinds:
+    complaint_like = kind in complaint_kinds
+    if mention.quote_of and not complaint_like and facts.quoted_complaint is not None:
         return Link("support", f"quote of complaint tweet {mention.quote_of} with no new problem", facts.quoted_complaint)
-    if facts.thread_complaint is not None and mention.in_reply_to_user_id == mention.author_id:
+    if mention.in_reply_to_user_id == mention.author_id and facts.thread_complaint is not None:
         return Link("continuation", "the author continues their own complaint thread", facts.thread_complaint)
-    if facts.recent_complaint is not None and kind == "lainnya":
+    if kind == "lainnya" and facts.recent_complaint is not None:
         return Link("continuation", "the author adds a remark to the complaint they made minutes ago",
                     facts.recent_complaint)
     if facts.repeated_complaint is not None:
         return Link("repeat", facts.repeat_reason, facts.repeated_complaint)
-    if kind in complaint_kinds and facts.campaign_complaint is not None:
+    if complaint_like and facts.campaign_complaint is not None:
         return Link("campaign", f"classified as {kind}; {facts.campaign_reason}", facts.campaign_complaint)
-    if kind in complaint_kinds and facts.related_complaint is not None:
+    if complaint_like and facts.related_complaint is not None:
         return Link("related", f"classified as {kind}; {facts.related_reason}", facts.related_complaint)
-    if kind in complaint_kinds:
+    if complaint_like:
         return Link("new", f"classified as {kind}")
     return Link("not_complaint", f"classified as {kind}")
 

@@ -71,17 +71,53 @@ def ingest_tweets(
 ) -> IngestCounts:
     """Store every tweet in `fetched` (given oldest first), once; quarantine the unreadable."""
     counts = IngestCounts(received=len(fetched))
+    options = dict(account_id=account_id, source=source, answer_from=answer_from, complaint_kinds=complaint_kinds,
+                   routing=routing)
     for start in range(0, len(fetched), CHUNK):
         chunk = fetched[start : start + CHUNK]
+        try:
+            counts.add(_ingest_chunk(store, chunk, now, thresholds, careful=False, **options))
+        except _Careful:
+            # Something in the chunk needs one savepoint a mention (a tweet another worker stored
+            # meanwhile, a mention that fails): the chunk was rolled back; do it again, carefully.
+            counts.add(_ingest_chunk(store, chunk, now, thresholds, careful=True, **options))
+    return counts
+
+
+class _Careful(Exception):
+    """The quick pass of a chunk met something only the careful pass handles."""
+
+
+def _ingest_chunk(
+    store: Store, chunk: Sequence[Fetched], now: datetime, thresholds: Thresholds, *, careful: bool, **options: Any
+) -> IngestCounts:
+    """Store one chunk in one transaction; return its counts.
+
+    The quick pass (`careful` False) writes each mention without a savepoint of its own: any
+    error raises `_Careful`, which rolls the whole chunk back. The careful pass gives each
+    mention a savepoint, so one failing mention is quarantined and the others are kept.
+    """
+    counts = IngestCounts()
+    try:
         with store.session() as session:
             batch = MentionBatch(session, now, thresholds)
             batch.expect([str(item.raw["id"]) for item in chunk if isinstance(item.raw, dict) and "id" in item.raw])
             forgotten = forgotten_among(session, _ids_and_edit_origins(chunk))
-            for item in chunk:
-                _ingest_one(batch, item, counts, account_id=account_id, source=source, answer_from=answer_from,
-                            complaint_kinds=complaint_kinds, routing=routing, forgotten=forgotten)
+            read = [_read(item) for item in chunk]
+            if not careful:
+                batch.prepare([mention for mention in read if isinstance(mention, Mention)])
+            for item, mention in zip(chunk, read):
+                _ingest_one(batch, item, mention, counts, careful=careful, forgotten=forgotten, **options)
             batch.write_events()
+    except (IntegrityError, _MentionFailed) as exc:
+        if careful:
+            raise
+        raise _Careful from exc
     return counts
+
+
+class _MentionFailed(Exception):
+    """A mention could not be processed in the quick pass (the careful pass quarantines it)."""
 
 
 def _ids_and_edit_origins(chunk: Sequence[Fetched]) -> set[str]:
@@ -95,9 +131,18 @@ def _ids_and_edit_origins(chunk: Sequence[Fetched]) -> set[str]:
     return ids
 
 
+def _read(item: Fetched) -> Mention | NormaliseError:
+    """Return the mention of a payload, or why it cannot be read."""
+    try:
+        return normalise_tweet(item.raw, item.includes)
+    except NormaliseError as exc:
+        return exc
+
+
 def _ingest_one(
     batch: MentionBatch,
     item: Fetched,
+    mention: Mention | NormaliseError,
     counts: IngestCounts,
     *,
     account_id: str,
@@ -105,19 +150,26 @@ def _ingest_one(
     answer_from: datetime | None,
     complaint_kinds: frozenset[str],
     routing: RoutingTable | None,
+    careful: bool = True,
     forgotten: AbstractSet[str] = frozenset(),
 ) -> None:
-    try:
-        mention = normalise_tweet(item.raw, item.includes)
-    except NormaliseError as exc:
-        counts.quarantined += batch.quarantine(item.raw, str(exc), source)
-        log.warning("quarantined a %s payload: %s", source, exc)
+    if isinstance(mention, NormaliseError):
+        counts.quarantined += batch.quarantine(item.raw, str(mention), source)
+        log.warning("quarantined a %s payload: %s", source, mention)
         return
     if mention.tweet_id in forgotten or mention.original_id in forgotten:
         counts.already_stored += 1  # a person asked us to forget it (lapor-bot forget): never again
         return
     if batch.has_mention(mention.tweet_id):
         counts.already_stored += 1
+        return
+    if not careful:
+        try:
+            _save(batch, mention, item.raw, counts, account_id, answer_from, complaint_kinds, routing)
+        except SQLAlchemyError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - the careful pass quarantines it
+            raise _MentionFailed(f"tweet {mention.tweet_id}: {type(exc).__name__}: {exc}") from exc
         return
     events = len(batch.events)
     try:

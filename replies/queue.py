@@ -23,6 +23,7 @@ from ingest.store.outbox import (
     opted_out_among,
     queue_reply,
     replies_to_authors_since,
+    settle_mention_replies_in,
     settle_mention_reply_in,
 )
 from ingest.store.store import Store
@@ -93,23 +94,60 @@ class _Known:
 def _decide_batch(
     store: Store, batch: list[MentionRow], config: QueueConfig, now: datetime, report: QueueReport
 ) -> None:
-    """Decide a batch in one transaction: each mention settled in a savepoint, as if alone."""
+    """Decide a batch in one transaction: all settled at once, or each in a savepoint, as if alone.
+
+    The quick way decides every mention first and writes the claims, replies, acknowledgement
+    states and events with one statement each. When a mention opts out, or another worker
+    settled one meanwhile (a claim misses, a reply conflicts), its writes are undone and the
+    batch is settled one mention at a time instead.
+    """
     with store.session() as session:
-        authors = {row.author_id for row in batch}
-        known = _Known(
-            session, now - DAY, opted_out_among(session, authors), replies_to_authors_since(session, authors, now - DAY),
-            complaints_by_id(session, {row.complaint_id for row in batch if row.complaint_id is not None}),
-        )
+        tally = QueueReport()
+        settled = _decide_all(_known(session, batch, now), batch, config, now, tally)
+        if settled is not None and settle_mention_replies_in(session, settled, now):
+            _add(report, tally)
+            return
+        known = _known(session, batch, now)
         for row in batch:
             _decide(known, row, config, now, report)
 
 
-def _decide(known: _Known, row: MentionRow, config: QueueConfig, now: datetime, report: QueueReport) -> None:
-    mention = _mention(row)
-    if mention is None:
-        settle_mention_reply_in(known.session, row, "the stored mention cannot be read", None, now)
-        report.skipped += 1
-        return
+def _known(session: "Session", batch: list[MentionRow], now: datetime) -> _Known:
+    authors = {row.author_id for row in batch}
+    return _Known(
+        session, now - DAY, opted_out_among(session, authors), replies_to_authors_since(session, authors, now - DAY),
+        complaints_by_id(session, {row.complaint_id for row in batch if row.complaint_id is not None}),
+    )
+
+
+def _add(report: QueueReport, tally: QueueReport) -> None:
+    report.queued += tally.queued
+    report.skipped += tally.skipped
+    report.opted_out += tally.opted_out
+
+
+def _decide_all(
+    known: _Known, batch: list[MentionRow], config: QueueConfig, now: datetime, tally: QueueReport
+) -> list[tuple[MentionRow, str, ReplyDraft | None]] | None:
+    """Return every mention's decision, as if each were settled; None if one opts out."""
+    decided: list[tuple[MentionRow, str, ReplyDraft | None]] = []
+    for row in batch:
+        mention = _mention(row)
+        if mention is None:
+            decided.append((row, "the stored mention cannot be read", None))
+            tally.skipped += 1
+            continue
+        plan, draft = _plan(known, row, mention, config)
+        if plan.opt_out:
+            return None
+        decided.append((row, plan.reason, draft))
+        known.settled(row, draft, opt_out=False)
+        tally.queued += draft is not None
+        tally.skipped += draft is None
+    return decided
+
+
+def _plan(known: _Known, row: MentionRow, mention: Mention, config: QueueConfig) -> tuple[ReplyPlan, ReplyDraft | None]:
     facts = ReplyFacts(
         link=row.link,
         kind=row.kind,
@@ -119,7 +157,16 @@ def _decide(known: _Known, row: MentionRow, config: QueueConfig, now: datetime, 
         author_replies_today=known.replies_today.get(row.author_id, 0),
     )
     plan = plan_reply(mention, facts, config.policy, config.account_id)
-    draft = _draft(known, row, mention, plan, config) if plan.purpose else None
+    return plan, _draft(known, row, mention, plan, config) if plan.purpose else None
+
+
+def _decide(known: _Known, row: MentionRow, config: QueueConfig, now: datetime, report: QueueReport) -> None:
+    mention = _mention(row)
+    if mention is None:
+        settle_mention_reply_in(known.session, row, "the stored mention cannot be read", None, now)
+        report.skipped += 1
+        return
+    plan, draft = _plan(known, row, mention, config)
     if settle_mention_reply_in(known.session, row, plan.reason, draft, now, opt_out=plan.opt_out):
         known.settled(row, draft, plan.opt_out)
         report.queued += draft is not None

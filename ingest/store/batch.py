@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Table, bindparam, insert, update
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from ingest.dedupe import (
     DEFAULT_THRESHOLDS,
@@ -35,6 +35,7 @@ AUTHOR_COMPLAINTS = 20
 RELATED_CANDIDATES = 8
 
 MENTIONS: Table = MentionRow.__table__  # type: ignore[attr-defined]
+REPLIES: Table = ReplyRow.__table__  # type: ignore[attr-defined]
 COMPLAINTS: Table = ComplaintRow.__table__  # type: ignore[attr-defined]
 EVENTS: Table = EventRow.__table__  # type: ignore[attr-defined]
 COUNTERS: Table = TrackingCounterRow.__table__  # type: ignore[attr-defined]
@@ -63,6 +64,42 @@ _RECENT_COMPLAINT = (
 _COUNT_COMPLAINT = (
     update(COUNTERS).where(COUNTERS.c.period == bindparam("count_period")).values(last=COUNTERS.c.last + 1)
 )
+_SET_COUNTER = update(COUNTERS).where(COUNTERS.c.period == bindparam("count_period")).values(last=bindparam("last"))
+_VERSIONS = select(MENTIONS.c.original_id, MENTIONS.c.tweet_id, MENTIONS.c.complaint_id).where(
+    MENTIONS.c.original_id.in_(bindparam("originals", expanding=True))
+)
+_COMPLAINANTS = (
+    select(COMPLAINTS.c.author_id).where(COMPLAINTS.c.author_id.in_(bindparam("authors", expanding=True))).distinct()
+)
+_NONE = object()
+# A complaint gains a mention (and with it maybe a supporter, or text), as plain SQL.
+_THIS_COMPLAINT = COMPLAINTS.c.id == bindparam("cid")
+_ONE_MORE = {"mentions": COMPLAINTS.c.mentions + 1, "updated_at": bindparam("now")}
+_ONE_MORE_MENTION = update(COMPLAINTS).where(_THIS_COMPLAINT).values(**_ONE_MORE)
+_SUPPORT = update(COMPLAINTS).where(_THIS_COMPLAINT).values(supporters=COMPLAINTS.c.supporters + 1, **_ONE_MORE)
+_REPLACE_TEXT = update(COMPLAINTS).where(_THIS_COMPLAINT).values(text=bindparam("new_text"), **_ONE_MORE)
+_APPEND_TEXT = update(COMPLAINTS).where(_THIS_COMPLAINT).values(text=COMPLAINTS.c.text + bindparam("new_text"),
+                                                                 **_ONE_MORE)
+_CLUSTER = select(COMPLAINTS.c.id, COMPLAINTS.c.cluster_id).where(_THIS_COMPLAINT)
+_FLAGS = select(COMPLAINTS.c.flags_json).where(_THIS_COMPLAINT)
+_BURST = select(COMPLAINTS.c.id, COMPLAINTS.c.flags_json, COMPLAINTS.c.first_tweet_id).where(
+    _THIS_COMPLAINT | ((COMPLAINTS.c.cluster_id == bindparam("cid"))
+                       & (COMPLAINTS.c.created_at >= bindparam("since")))
+)
+_FLAG_MEMBER = update(COMPLAINTS).where(_THIS_COMPLAINT).values(flags_json=bindparam("flags"), needs_review=True,
+                                                                updated_at=bindparam("now"))
+_HOLD_ACKNOWLEDGEMENT = (
+    update(COMPLAINTS).where(_THIS_COMPLAINT, COMPLAINTS.c.acknowledgement == "pending")
+    .values(acknowledgement="skipped", acknowledgement_reason=bindparam("why"))
+)
+_HOLD_REPLY_STATE = (
+    update(MENTIONS).where(MENTIONS.c.tweet_id == bindparam("mention_id"), MENTIONS.c.reply_state == "pending")
+    .values(reply_state="skipped", reply_reason=bindparam("why"))
+)
+_CANCEL_QUEUED = (
+    update(REPLIES).where(REPLIES.c.complaint_id == bindparam("cid"), REPLIES.c.status == "queued")
+    .values(status="cancelled", last_error=bindparam("why"), updated_at=bindparam("now"))
+)
 _LAST_COMPLAINT = select(COUNTERS.c.last).where(COUNTERS.c.period == bindparam("count_period"))
 _AUTHOR_COMPLAINTS = (
     select(COMPLAINTS.c.id, COMPLAINTS.c.text)
@@ -70,6 +107,92 @@ _AUTHOR_COMPLAINTS = (
     .order_by(COMPLAINTS.c.id.desc())
     .limit(AUTHOR_COMPLAINTS)
 )
+
+
+class LazyFacts:
+    """The `KnownFacts` of one mention, each looked up in the batch's session when first read."""
+
+    def __init__(self, batch: MentionBatch, mention: Mention, triage: Triage | None) -> None:
+        self._batch, self._mention, self._triage = batch, mention, triage
+        self._found: dict[str, Any] = {}
+
+    def _group(self, name: str, look_up: Any) -> Any:
+        """Return one fact; its lookup fills every fact it finds (absent ones keep their default)."""
+        if name not in self._found:
+            for key in _GROUPS[name]:
+                self._found.setdefault(key, getattr(_DEFAULT_FACTS, key))
+            self._found.update(look_up())
+        return self._found[name]
+
+    @property
+    def edited_complaint(self) -> int | None:
+        return self._group("edited_complaint", lambda: self._batch.edit_facts(self._mention))
+
+    @property
+    def edited_known(self) -> bool:
+        return self._group("edited_known", lambda: self._batch.edit_facts(self._mention))
+
+    @property
+    def retweeted_complaint(self) -> int | None:
+        return self._group("retweeted_complaint",
+                           lambda: {"retweeted_complaint": self._batch.complaint_of(self._mention.retweet_of)})
+
+    @property
+    def quoted_complaint(self) -> int | None:
+        return self._group("quoted_complaint",
+                           lambda: {"quoted_complaint": self._batch.complaint_of(self._mention.quote_of)})
+
+    @property
+    def thread_complaint(self) -> int | None:
+        return self._group("thread_complaint",
+                           lambda: {"thread_complaint": self._batch.thread_complaint(self._mention)})
+
+    @property
+    def recent_complaint(self) -> int | None:
+        return self._group("recent_complaint",
+                           lambda: {"recent_complaint": self._batch.recent_complaint(self._mention)})
+
+    @property
+    def repeated_complaint(self) -> int | None:
+        return self._group("repeated_complaint", lambda: self._batch.repeat(self._mention, self._triage))
+
+    @property
+    def repeat_reason(self) -> str:
+        return self._group("repeat_reason", lambda: self._batch.repeat(self._mention, self._triage))
+
+    @property
+    def related_complaint(self) -> int | None:
+        return self._group("related_complaint", lambda: self._batch.related(self._mention, self._triage))
+
+    @property
+    def related_reason(self) -> str:
+        return self._group("related_reason", lambda: self._batch.related(self._mention, self._triage))
+
+    @property
+    def campaign_complaint(self) -> int | None:
+        return self._group("campaign_complaint", lambda: self._batch.related(self._mention, self._triage))
+
+    @property
+    def campaign_reason(self) -> str:
+        return self._group("campaign_reason", lambda: self._batch.related(self._mention, self._triage))
+
+    def known(self) -> KnownFacts:
+        """Return every fact as a `KnownFacts` (looking up those not read yet)."""
+        return KnownFacts(**{name: getattr(self, name) for name in _GROUPS})
+
+
+_DEFAULT_FACTS = KnownFacts()
+# The facts each lookup finds together (reading one of them runs the lookup once for all).
+_GROUP_MEMBERS = (
+    ("edited_complaint", "edited_known"),
+    ("retweeted_complaint",),
+    ("quoted_complaint",),
+    ("thread_complaint",),
+    ("recent_complaint",),
+    ("repeated_complaint", "repeat_reason"),
+    ("related_complaint", "related_reason", "campaign_complaint", "campaign_reason"),
+)
+_GROUPS = {name: members for members in _GROUP_MEMBERS for name in members}
 
 
 class MentionBatch:
@@ -83,6 +206,28 @@ class MentionBatch:
         self._known: set[str] = set()  # tweet ids known to be stored
         self._looked_up: set[str] = set()  # tweet ids whose storage `expect` has looked up
         self.events: list[dict[str, Any]] = []  # written together by `write_events`
+        # Set by `prepare` (a batch written whole or not at all): what the batch's lookups need,
+        # read once and kept up to date by its saves.
+        self._versions: dict[str, list[tuple[str, int | None]]] | None = None  # original id: (tweet, complaint)
+        self._complainants: set[str] = set()  # authors of the prepared mentions with a complaint
+        self._prepared_authors: set[str] = set()
+        self._counters: dict[str, tuple[int, int]] = {}  # period: (last number stored, last handed out)
+
+    def prepare(self, mentions: list[Mention]) -> None:
+        """Read at once what the lookups of these mentions need; for a batch with no savepoints.
+
+        Use it only when the batch is written whole or rolled back whole: the saves keep these
+        answers up to date in memory, which a savepoint rolled back would leave wrong. Tracking
+        numbers are then counted in memory and stored by `write_events`.
+        """
+        originals = sorted({m.original_id for m in mentions})
+        self._versions = {original: [] for original in originals}
+        if originals:
+            for row in self.session.connection().execute(_VERSIONS, {"originals": originals}):
+                self._versions[row.original_id].append((row.tweet_id, row.complaint_id))
+        self._prepared_authors = {m.author_id for m in mentions}
+        if self._prepared_authors:
+            self._complainants = set(self._scalars(_COMPLAINANTS, {"authors": sorted(self._prepared_authors)}))
 
     def expect(self, tweet_ids: list[str]) -> None:
         """Look up at once which of these tweets are stored (`has_mention` answers from it)."""
@@ -103,7 +248,14 @@ class MentionBatch:
         return found
 
     def write_events(self) -> None:
-        """Insert the events the saves and quarantines of this batch recorded, in order."""
+        """Insert the events the saves and quarantines of this batch recorded, in order.
+
+        A prepared batch also stores here the tracking numbers it counted in memory.
+        """
+        for period, (stored, handed_out) in self._counters.items():
+            if handed_out != stored:
+                self.session.connection().execute(_SET_COUNTER, {"count_period": period, "last": handed_out})
+                self._counters[period] = (handed_out, handed_out)
         if self.events:
             self.session.execute(insert(EVENTS), self.events)
             self.events = []
@@ -114,19 +266,22 @@ class MentionBatch:
         self.events.append({"at": self.now, "kind": kind, "level": level, "tweet_id": tweet_id,
                             "complaint_id": complaint_id, "message": message})
 
-    def facts_for(self, mention: Mention, triage: Triage | None = None) -> KnownFacts:
-        """Gather what the store knows about a mention's edits, targets, thread and repeats."""
+    def facts_for(self, mention: Mention, triage: Triage | None = None) -> LazyFacts:
+        """Return what the store knows about a mention's edits, targets, thread and repeats.
+
+        Each fact is looked up when `decide_link` first reads it: most mentions are decided
+        by the first few (a retweet needs no thread, a remark no near-duplicate search).
+        """
+        return LazyFacts(self, mention, triage)
+
+    def edit_facts(self, mention: Mention) -> dict[str, Any]:
+        """Return the complaint an earlier version of this post opened, and whether one is stored."""
+        versions = self._versions.get(mention.original_id) if self._versions is not None else None
+        if versions is not None:
+            found = next((complaint for tweet, complaint in versions if tweet != mention.tweet_id), _NONE)
+            return {"edited_complaint": None if found is _NONE else found, "edited_known": found is not _NONE}
         earlier = self._row(_EARLIER_VERSION, {"original_id": mention.original_id, "tweet_id": mention.tweet_id})
-        return KnownFacts(
-            edited_complaint=earlier.complaint_id if earlier else None,
-            edited_known=earlier is not None,
-            retweeted_complaint=self._complaint_of(mention.retweet_of),
-            quoted_complaint=self._complaint_of(mention.quote_of),
-            thread_complaint=self._thread_complaint(mention),
-            recent_complaint=self._recent_complaint(mention),
-            **self._repeat(mention, triage),
-            **self._related(mention, triage),
-        )
+        return {"edited_complaint": earlier.complaint_id if earlier else None, "edited_known": earlier is not None}
 
     def save(self, mention: Mention, raw: Any, link: Link, triage: Triage, answerable: bool) -> int | None:
         """Store the mention and apply its link (a new complaint, support…); return its complaint's id."""
@@ -165,6 +320,8 @@ class MentionBatch:
         )
         self.session.connection().execute(insert(MENTIONS), row)  # a tweet stored meanwhile raises IntegrityError
         self._known.add(mention.tweet_id)
+        if self._versions is not None:
+            self._versions.setdefault(mention.original_id, []).append((mention.tweet_id, complaint_id))
         self.add_event(f"mention_{link.kind}", f"{link.reason}; {'; '.join(triage.reasons)}",
                        tweet_id=mention.tweet_id, complaint_id=complaint_id)
         return complaint_id
@@ -202,25 +359,33 @@ class MentionBatch:
     def _scalars(self, query: Any, params: dict[str, Any]) -> list[Any]:
         return list(self.session.connection().execute(query, params).scalars())
 
-    def _complaint_of(self, tweet_id: str | None) -> int | None:
+    def complaint_of(self, tweet_id: str | None) -> int | None:
         if tweet_id is None:
             return None
         return self._scalar(_COMPLAINT_OF, {"tweet_id": tweet_id})
 
-    def _thread_complaint(self, mention: Mention) -> int | None:
-        if mention.conversation_id is None:
+    def _no_complaint(self, author_id: str) -> bool:
+        """Return whether the prepared batch knows that the author has no complaint."""
+        return author_id in self._prepared_authors and author_id not in self._complainants
+
+    def thread_complaint(self, mention: Mention) -> int | None:
+        if mention.conversation_id is None or self._no_complaint(mention.author_id):
             return None
         return self._scalar(_THREAD_COMPLAINT, {"author_id": mention.author_id,
                                                 "conversation_id": mention.conversation_id})
 
-    def _recent_complaint(self, mention: Mention) -> int | None:
+    def recent_complaint(self, mention: Mention) -> int | None:
         """Return the author's complaint opened within the continuation window before this mention."""
+        if self._no_complaint(mention.author_id):
+            return None
         since = mention.created_at - self.thresholds.continuation_window
         return self._scalar(_RECENT_COMPLAINT, {"author_id": mention.author_id, "since": since,
                                                 "until": mention.created_at})
 
-    def _repeat(self, mention: Mention, triage: Triage | None) -> dict[str, Any]:
+    def repeat(self, mention: Mention, triage: Triage | None) -> dict[str, Any]:
         """Find the author's complaint this mention restates: word for word, or near enough."""
+        if self._no_complaint(mention.author_id):
+            return {}
         recent = self.session.connection().execute(_AUTHOR_COMPLAINTS, {"author_id": mention.author_id}).all()
         wanted = fingerprint(mention.text)
         exact = next((c.id for c in recent if fingerprint(c.text) == wanted), None)
@@ -245,7 +410,7 @@ class MentionBatch:
             self._signatures[mention.tweet_id] = signature(mention.text)
         return self._signatures[mention.tweet_id]
 
-    def _related(self, mention: Mention, triage: Triage | None) -> dict[str, Any]:
+    def related(self, mention: Mention, triage: Triage | None) -> dict[str, Any]:
         """Find other authors' complaints about very likely the same problem, via the band index.
 
         One of them makes this a related complaint in its cluster; copies from many accounts
@@ -272,49 +437,42 @@ class MentionBatch:
                                   f"(similarity {near.score:.2f}): {near.reason}"}
 
     def _cluster_root(self, complaint_id: int) -> int:
-        match = self.session.get(ComplaintRow, complaint_id)
+        match = self._row(_CLUSTER, {"cid": complaint_id})
         return (match.cluster_id or match.id or complaint_id) if match else complaint_id
 
-    def _flag_campaign(self, complaint: ComplaintRow, mention: Mention) -> None:
+    def _flag_campaign(self, complaint_id: int, mention: Mention) -> None:
         """Collapse a copy into the campaign's complaint; the first time, flag the whole burst."""
-        complaint.supporters += 1
-        if "campaign" in json.loads(complaint.flags_json or "[]"):
+        connection = self.session.connection()
+        flags = connection.execute(_FLAGS, {"cid": complaint_id}).scalar()
+        if flags is None:
+            return  # the complaint is gone
+        connection.execute(_SUPPORT, {"cid": complaint_id, "now": self.now})
+        if "campaign" in json.loads(flags):
             return
         since = mention.created_at - self.thresholds.campaign_window
-        burst = self.session.exec(
-            select(ComplaintRow).where(
-                (col(ComplaintRow.id) == complaint.id)
-                | ((col(ComplaintRow.cluster_id) == complaint.id) & (col(ComplaintRow.created_at) >= since))
-            )
-        ).all()
+        burst = connection.execute(_BURST, {"cid": complaint_id, "since": since}).all()
         for member in burst:
             self._flag_campaign_member(member)
         self.add_event("campaign", f"near-identical mentions from many accounts, from tweet "
                        f"{mention.tweet_id} on: collapsed into this complaint for review ({len(burst)} complaints "
                        f"of the burst flagged, their acknowledgements held)",
-                       level="warning", tweet_id=mention.tweet_id, complaint_id=complaint.id)
+                       level="warning", tweet_id=mention.tweet_id, complaint_id=complaint_id)
 
-    def _flag_campaign_member(self, member: ComplaintRow) -> None:
+    def _flag_campaign_member(self, member: Any) -> None:
         """Flag one complaint of a campaign for review and hold its acknowledgement if unsent."""
-        member.flags_json = to_json([*json.loads(member.flags_json or "[]"), "campaign"])
-        member.needs_review, member.updated_at = True, self.now
         reason = "part of a campaign of near-identical mentions: held for review"
-        if member.acknowledgement == "pending":
-            member.acknowledgement, member.acknowledgement_reason = "skipped", reason
-        first = self.session.get(MentionRow, member.first_tweet_id)
-        if first is not None and first.reply_state == "pending":
-            first.reply_state, first.reply_reason = "skipped", reason
-        self.session.execute(
-            update(ReplyRow)
-            .where(col(ReplyRow.complaint_id) == member.id, col(ReplyRow.status) == "queued")
-            .values(status="cancelled", last_error=reason, updated_at=self.now)
-        )
+        connection = self.session.connection()
+        connection.execute(_FLAG_MEMBER, {"cid": member.id, "now": self.now,
+                                          "flags": to_json([*json.loads(member.flags_json or "[]"), "campaign"])})
+        connection.execute(_HOLD_ACKNOWLEDGEMENT, {"cid": member.id, "why": reason})
+        connection.execute(_HOLD_REPLY_STATE, {"mention_id": member.first_tweet_id, "why": reason})
+        connection.execute(_CANCEL_QUEUED, {"cid": member.id, "why": reason, "now": self.now})
 
     def _cluster_of(self, link: Link) -> int | None:
         """Return the cluster a related complaint joins: its match's cluster, or the match itself."""
         if link.kind != "related" or link.complaint_id is None:
             return None
-        match = self.session.get(ComplaintRow, link.complaint_id)
+        match = self._row(_CLUSTER, {"cid": link.complaint_id})
         return (match.cluster_id or match.id) if match else None
 
     def _open_complaint(self, mention: Mention, triage: Triage, cluster_id: int | None = None) -> int:
@@ -345,6 +503,7 @@ class MentionBatch:
         )
         complaint_id = self.session.connection().execute(insert(COMPLAINTS), values).inserted_primary_key[0]
         assert complaint_id is not None
+        self._complainants.add(mention.author_id)
         index_complaint(self.session, complaint_id, self._signature(mention), new=True)
         self.add_event("complaint_opened", f"{tracking_number}: {triage.kind}/{triage.category}",
                        tweet_id=mention.tweet_id, complaint_id=complaint_id)
@@ -353,29 +512,32 @@ class MentionBatch:
     def _next_tracking_number(self, created_at: datetime) -> str:
         """Allocate the next tracking number of created_at's month (the counter row stays locked till commit)."""
         period = tracking_period(created_at)
+        if self._versions is not None and period in self._counters:
+            stored, handed_out = self._counters[period]  # the counter row is locked by this transaction
+            self._counters[period] = (stored, handed_out + 1)
+            return format_tracking_number(period, handed_out + 1)
         connection = self.session.connection()
         if connection.execute(_COUNT_COMPLAINT, {"count_period": period}).rowcount == 1:
             last = connection.execute(_LAST_COMPLAINT, {"count_period": period}).scalar_one()
         else:
             connection.execute(insert(COUNTERS), {"period": period, "last": 1})
             last = 1
+        if self._versions is not None:
+            self._counters[period] = (last, last)
         return format_tracking_number(period, last)
 
     def _update_complaint(self, complaint_id: int, mention: Mention, link: Link) -> None:
-        complaint = self.session.get(ComplaintRow, complaint_id)
-        if complaint is None:
-            return
-        if link.kind == "support":
-            complaint.supporters += 1
+        connection = self.session.connection()
+        key = {"cid": complaint_id, "now": self.now}
+        if link.kind == "campaign":
+            self._flag_campaign(complaint_id, mention)
+        elif link.kind == "support":
+            connection.execute(_SUPPORT, key)
         elif link.kind == "same_tweet":
-            complaint.text = mention.text
-            index_complaint(self.session, complaint_id, signature(mention.text))  # match the new version
-        elif link.kind == "repeat":
+            if connection.execute(_REPLACE_TEXT, {**key, "new_text": mention.text}).rowcount:
+                index_complaint(self.session, complaint_id, signature(mention.text))  # match the new version
+        elif link.kind == "continuation":
+            connection.execute(_APPEND_TEXT, {**key, "new_text": f"\n\n{mention.text}"})
+        elif connection.execute(_ONE_MORE_MENTION, key).rowcount and link.kind == "repeat":
             self.add_event("complaint_repeated", f"restated in tweet {mention.tweet_id}",
                            tweet_id=mention.tweet_id, complaint_id=complaint_id)
-        elif link.kind == "continuation":
-            complaint.text = f"{complaint.text}\n\n{mention.text}"
-        elif link.kind == "campaign":
-            self._flag_campaign(complaint, mention)
-        complaint.mentions += 1
-        complaint.updated_at = self.now

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -165,6 +165,46 @@ def settle_mention_reply_in(
         session.connection().execute(_CLAIM, {"claim_id": row.tweet_id, "state": "skipped",
                                     "why": "a reply to this tweet exists already"})
         return False
+
+
+def settle_mention_replies_in(
+    session: Session, settled: Sequence[tuple[MentionRow, str, ReplyDraft | None]], now: datetime
+) -> bool:
+    """Settle many mentions' replies at once, in one savepoint; False (nothing written) if one was taken.
+
+    Writes what `settle_mention_reply_in` writes for each (no opt-outs), one statement a table.
+    When another worker settled one of them meanwhile, or one's tweet has a reply already, the
+    savepoint is rolled back and the caller settles them one by one.
+    """
+    if not settled:
+        return True
+    claims = [{"claim_id": row.tweet_id, "state": "queued" if draft else "skipped", "why": reason}
+              for row, reason, draft in settled]
+    replies = [_reply_values(draft, now) for _, _, draft in settled if draft is not None]
+    acknowledgements = [
+        {"ack_id": row.complaint_id, "why": reason,
+         "ack": "queued" if draft and draft.purpose == "acknowledgement" else "skipped"}
+        for row, reason, draft in settled if row.link in ("new", "related") and row.complaint_id is not None
+    ]
+    events = [{"at": now, "kind": "reply_queued" if draft else "reply_skipped", "level": "info",
+               "tweet_id": row.tweet_id, "complaint_id": row.complaint_id, "message": reason}
+              for row, reason, draft in settled]
+    savepoint = session.begin_nested()
+    try:
+        connection = session.connection()
+        if connection.execute(_CLAIM, claims).rowcount != len(claims):
+            savepoint.rollback()
+            return False
+        if replies:
+            connection.execute(insert(REPLIES), replies)  # a reply to one of the tweets exists: raises
+        if acknowledgements:
+            connection.execute(_SETTLE_ACKNOWLEDGEMENT, acknowledgements)
+        connection.execute(insert(EVENTS), events)
+    except IntegrityError:
+        savepoint.rollback()
+        return False
+    savepoint.commit()
+    return True
 
 
 def _reply_row(draft: ReplyDraft, now: datetime) -> ReplyRow:
