@@ -38,7 +38,7 @@ lint: $(STAMP)
 		ingest/model.py ingest/decide.py ingest/lifecycle.py ingest/dedupe.py ingest/match_text.py \
 		replies/compose.py replies/policy.py replies/optout.py replies/followup.py replies/templates.py \
 		ingest/workdays.py ingest/sla.py replies/forward/message.py replies/forward/signing.py \
-		replies/forward/types.py
+		replies/forward/types.py ingest/walk.py
 
 ## Print the benchmarks' figures (they read ../shared/data).
 bench: $(STAMP)

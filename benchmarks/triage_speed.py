@@ -51,10 +51,9 @@ def main() -> None:
     args = parser.parse_args()
     texts = _texts(args.data_dir)
     started = time.perf_counter()
-    from ingest.triage import default_routing, triage_text
+    from ingest.triage import triage_text, warm_up
 
-    default_routing()
-    triage_text("jalan rusak di Kota Padang, tolong diperbaiki", "in")
+    warm_up()
     triage_text("the road in front of my house has been broken for months", None)
     loaded = time.perf_counter() - started
     print(f"triage of {len(texts)} texts ({sum(map(len, texts)) / len(texts):.0f} characters on average)")

@@ -111,6 +111,10 @@ def _run(settings: Settings, args: argparse.Namespace) -> int:
         raise SettingsError(f"--jobs: choose from {', '.join(JOBS)}"
                             + (f", not {unknown[0]!r}" if jobs and unknown else ""))
     bot = build_bot(settings)
+    if "poll" in jobs and not args.once:
+        from ingest.triage import warm_up
+
+        warm_up()  # the first burst of mentions is not slowed by loading the model and langdetect
     server = None
     try:
         if settings.inbound_port and not args.once:

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from langdetect import DetectorFactory, detect_langs
+from langdetect.detector_factory import init_factory
 from langdetect.lang_detect_exception import LangDetectException
 
 LanguageCode = Literal["id", "en", "other"]
@@ -159,6 +160,11 @@ def _overruled_if_sure(cleaned: str, from_x: Language) -> Language:
     if guess is not None and guess.code != from_x.code and guess.confidence >= OVERRULE_PROBABILITY:
         return guess
     return from_x
+
+
+def load_langdetect() -> None:
+    """Load langdetect's language profiles now (about half a second), not at the first long text."""
+    init_factory()
 
 
 def _langdetect(cleaned: str) -> Language | None:

@@ -1,8 +1,9 @@
 """The poll job: read new mentions from X, store them, move the cursor, mend gaps.
 
-Follows the X API v2 mentions timeline rules: `since_id` is exclusive and stays fixed while
-`next_token` is followed; only the 800 newest mentions are reachable, so an older cursor
-leaves a gap that recent search (7 days) can fill.
+Follows the X API v2 mentions timeline rules: `since_id` and `until_id` are exclusive,
+`since_id` stays fixed while `next_token` is followed; only the 800 newest mentions are
+reachable, so an older cursor leaves a gap that recent search (7 days) can fill. A
+`next_token` is not trusted to cover everything: see `Walk`.
 """
 
 from __future__ import annotations
@@ -24,11 +25,13 @@ from ingest.routing import RoutingTable
 from ingest.store.metrics import RateLimitFact, save_rate_limit
 from ingest.store.store import Store
 from ingest.store.usage import count_usage
+from ingest.walk import Skip, Walk, next_request, step
 from ingest.x_client import Account, Page
 
 log = logging.getLogger(__name__)
 MENTIONS = "mentions"
 SEARCH_REACH = timedelta(days=7)
+PAGE_SIZE = 100  # max_results of a mentions page (X API v2: 5–100)
 # X snowflake ids carry their creation time: milliseconds since this epoch, shifted 22 bits.
 TWITTER_EPOCH_MS = 1288834974657
 
@@ -38,7 +41,8 @@ class XReader(Protocol):
 
     def fetch_account(self, username: str) -> Account: ...
     def fetch_mentions_page(
-        self, user_id: str, *, since_id: str | None = ..., pagination_token: str | None = ...
+        self, user_id: str, *, since_id: str | None = ..., until_id: str | None = ...,
+        pagination_token: str | None = ..., max_results: int = ...
     ) -> Page: ...
     def fetch_search_page(
         self, query: str, *, since_id: str | None = ..., until_id: str | None = ..., next_token: str | None = ...
@@ -52,7 +56,7 @@ class PollConfig:
     account: str
     backfill_hours: float = 6.0
     reach_limit: int = 800  # X lists at most the 800 newest mentions
-    max_pages: int = 20
+    max_pages: int = 20  # requests per poll, until_id span checks included
     complaint_kinds: frozenset[str] = COMPLAINT_KINDS  # kinds that open a complaint
     routing: RoutingTable | None = None  # the agency routing table (None: the shipped one)
     thresholds: Thresholds = DEFAULT_THRESHOLDS  # when texts count as one problem
@@ -69,6 +73,7 @@ class PollReport:
     newest_id: str | None = None
     gaps_opened: int = 0
     gaps_backfilled: int = 0
+    skipped: int = 0  # mentions next_token passed over, read by until_id instead
     counts: IngestCounts = field(default_factory=IngestCounts)
 
 
@@ -128,20 +133,20 @@ def _read_timeline(
 ) -> None:
     since_id = store.get_cursor(MENTIONS)
     report.since_id = since_id
-    first_start = since_id is None
-    answer_from = now - timedelta(hours=config.backfill_hours) if first_start else None
+    answer_from = now - timedelta(hours=config.backfill_hours) if since_id is None else None
     pages: list[Page] = []
-    token: str | None = None
+    walk = Walk(since_id)
     seen: set[str] = set()
     try:
-        while True:
-            page = x.fetch_mentions_page(account_id, since_id=since_id, pagination_token=token)
+        while (request := next_request(walk)) is not None and len(pages) < config.max_pages:
+            page = x.fetch_mentions_page(
+                account_id, since_id=request.since_id, until_id=request.until_id,
+                pagination_token=request.pagination_token, max_results=PAGE_SIZE,
+            )
             pages.append(page)
             _note_page(store, page, now, "mentions")
             _note_repeat(store, page, seen, len(pages), now)
-            token = page.next_token
-            if token is None or len(pages) >= config.max_pages:
-                break
+            walk = step(walk, _tweet_ids(page), page.next_token, full=len(page.tweets) >= PAGE_SIZE)
     finally:
         # Whatever was fetched is stored, even when a later page failed: nothing read is lost.
         report.pages = len(pages)
@@ -152,7 +157,24 @@ def _read_timeline(
                 thresholds=config.thresholds,
             )
         )
-    _advance(store, now, config, pages, since_id, token, report)
+        _note_skips(store, walk.skips, now, report)
+    _advance(store, now, config, pages, walk, report)
+
+
+def _tweet_ids(page: Page) -> list[int]:
+    raw = (str(t.get("id", "")) for t in page.tweets if isinstance(t, dict))
+    return [int(i) for i in raw if i.isascii() and i.isdigit()]
+
+
+def _note_skips(store: Store, skips: tuple[Skip, ...], now: datetime, report: PollReport) -> None:
+    """Report mentions next_token passed over (they were read by until_id, none is lost)."""
+    for skip in skips:
+        after = f" and newer than {skip.after_id}" if skip.after_id else ""
+        message = (f"X's next_token skipped {skip.found} mentions older than {skip.before_id}{after}: "
+                   f"read them by until_id instead")
+        log.warning("poll: %s", message)
+        store.record_event("page_skipped", message, now, level="warning")
+        report.skipped += skip.found
 
 
 def _note_repeat(store: Store, page: Page, seen: set[str], number: int, now: datetime) -> None:
@@ -166,21 +188,18 @@ def _note_repeat(store: Store, page: Page, seen: set[str], number: int, now: dat
 
 
 def _advance(
-    store: Store,
-    now: datetime,
-    config: PollConfig,
-    pages: list[Page],
-    since_id: str | None,
-    token: str | None,
-    report: PollReport,
+    store: Store, now: datetime, config: PollConfig, pages: list[Page], walk: Walk, report: PollReport
 ) -> None:
-    ids = [int(t["id"]) for p in pages for t in p.tweets if isinstance(t, dict) and str(t.get("id", "")).isdigit()]
+    ids = {i for page in pages for i in _tweet_ids(page)}
     if not ids:
         return
-    newest, oldest = max(ids), min(ids)
+    newest = max(ids)
+    # Everything newer than the frontier is read; an unfinished walk leaves the rest to search.
+    oldest = walk.frontier if walk.frontier is not None else min(ids)
     store.set_cursor(MENTIONS, str(newest), now)
     report.newest_id = str(newest)
-    if since_id is not None and (len(ids) >= config.reach_limit or token is not None):
+    since_id = walk.since_id
+    if since_id is not None and (len(ids) >= config.reach_limit or not walk.done):
         missing = estimate_missing(int(since_id), oldest, newest, len(ids))
         store.open_gap(since_id, str(oldest), missing, now)
         report.gaps_opened += 1
@@ -223,7 +242,7 @@ def _backfill_gaps(
 
 def _oldest_first(pages: list[Page]) -> list[Fetched]:
     """Return every tweet of the pages, oldest first, each with its page's includes."""
-    fetched = []
+    fetched: list[Fetched] = []
     for page in reversed(pages):
         includes = Includes.from_payload(page.includes)
         fetched.extend(Fetched(raw, includes) for raw in reversed(page.tweets))

@@ -13,7 +13,7 @@ from functools import lru_cache
 from ingest.classify import classify
 from ingest.decide import decide
 from ingest.flags import find_abuse, find_urgency
-from ingest.language import detect_language
+from ingest.language import detect_language, load_langdetect
 from ingest.mention import Mention
 from ingest.model import predict
 from ingest.personal_data import PersonalDataSpan, find_personal_data
@@ -59,6 +59,13 @@ class Triage:
 def default_routing() -> RoutingTable:
     """Return the shipped routing table (loaded once)."""
     return load_routing()
+
+
+def warm_up() -> None:
+    """Load the rules, gazetteer, routing table, model and langdetect's profiles before the first mention."""
+    default_routing()
+    load_langdetect()
+    triage_text("jalan rusak di Kota Padang, tolong diperbaiki", "in")
 
 
 def triage_mention(mention: Mention, routing: RoutingTable | None = None) -> Triage:

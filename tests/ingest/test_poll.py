@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import parse_qs, urlparse
+
 import pytest
 import requests
 import responses
@@ -9,7 +11,8 @@ from responses import matchers
 from sqlmodel import select
 
 from ingest.poll import MENTIONS, PollConfig, estimate_missing, poll_once
-from ingest.store.models import GapRow, MentionRow, QuarantineRow
+from ingest.walk import PageRequest, Walk, next_request, step
+from ingest.store.models import EventRow, GapRow, MentionRow, QuarantineRow
 from ingest.x_client import XClient
 from tests.fakes import ACCOUNT_ID, X_BASE, page, sample, tweet
 
@@ -28,6 +31,15 @@ def rows(store, model):
     return store.read(lambda s: list(s.exec(select(model))))
 
 
+def paging(**expected):
+    """Match a mentions request by exactly its since_id, until_id and pagination_token."""
+    def match(request):
+        query = parse_qs(urlparse(request.url).query)
+        got = {k: query[k][0] for k in ("since_id", "until_id", "pagination_token") if k in query}
+        return got == expected, f"paging {got} is not {expected}"
+    return match
+
+
 @pytest.fixture
 def x():
     return oauth_client()
@@ -41,13 +53,14 @@ def api():
 
 
 def test_pages_are_followed_and_cursor_moves_to_newest(api, x, store, clock):
-    api.get(MENTIONS_URL, json=sample("mentions_page_1"),
-            match=[matchers.query_param_matcher({"max_results": "100"}, strict_match=False)])
+    api.get(MENTIONS_URL, json=sample("mentions_page_1"), match=[paging()])
     api.get(MENTIONS_URL, json=sample("mentions_page_2"),
-            match=[matchers.query_param_matcher({"pagination_token": "7140dibdnow9c7btw423x3ttx7d0s9j4zcadqwi5vnr7v"},
-                                                strict_match=False)])
+            match=[paging(pagination_token="7140dibdnow9c7btw423x3ttx7d0s9j4zcadqwi5vnr7v")])
+    # The span between the two pages is checked by until_id: X answers it is empty.
+    api.get(MENTIONS_URL, json=sample("mentions_empty"),
+            match=[paging(since_id="2126466096952200020", until_id="2126466096952200030")])
     report = poll_once(x, store, clock, CONFIG)
-    assert report.status == "ok" and report.pages == 2
+    assert report.status == "ok" and report.pages == 3 and report.skipped == 0
     assert report.counts.stored == 4
     assert store.get_cursor(MENTIONS) == "2126466096952200040"
     stored = {m.tweet_id: m for m in rows(store, MentionRow)}
@@ -255,3 +268,131 @@ def test_pause_survives_a_restart_of_the_process(api, x, store, clock, db_url):
         assert poll_once(x, reopened, clock, CONFIG).status == "paused"
     finally:
         reopened.close()
+
+
+# -- paging: next_token pages, with until_id reading whatever a token passed over -----------
+
+SIZE = 5  # a small max_results keeps the timelines of these tests short
+
+
+def answer(timeline, request: PageRequest):
+    """Answer like X's mentions timeline (newest first; since_id, until_id, token exclusive)."""
+    token = int(request.pagination_token) if request.pagination_token else None
+    chosen = [i for i in timeline
+              if (request.since_id is None or i > int(request.since_id))
+              and (request.until_id is None or i < int(request.until_id))
+              and (token is None or i < token)]
+    page = chosen[:SIZE]
+    return page, str(page[-1]) if len(chosen) > SIZE else None
+
+
+def skip(timeline, request, page, token):
+    """A next_token that jumps over the following page."""
+    return token and answer(timeline, PageRequest(request.since_id, pagination_token=token))[1]
+
+
+def drop(timeline, request, page, token):
+    """No next_token although more follows."""
+    return None
+
+
+def repeat(timeline, request, page, token):
+    """A next_token whose page is this same page."""
+    return str(page[0] + 1)
+
+
+def walk_timeline(timeline, *, since_id=None, fault=None, on=1, max_pages=50):
+    """Run a walk against `timeline`, `fault` spoiling the next_token of request number `on`."""
+    walk, sent, read = Walk(since_id), [], []
+    while (request := next_request(walk)) is not None and len(sent) < max_pages:
+        page, token = answer(timeline, request)
+        sent.append(request)
+        if fault and len(sent) == on:
+            token = fault(timeline, request, page, token)
+        read += page
+        walk = step(walk, page, token, full=len(page) == SIZE)
+    return walk, sent, read
+
+
+def ids(count, start=1000):
+    return list(range(start + count, start, -1))  # newest first
+
+
+@pytest.mark.parametrize(("timeline", "since_id", "fault", "on", "requests", "skipped"), [
+    (ids(0), None, None, 1, 1, 0),  # nothing new: one empty answer
+    (ids(3), None, None, 1, 1, 0),  # one short page: no check needed
+    (ids(12), None, None, 1, 5, 0),  # 5, 5, 2: each page after the first has its span checked
+    (ids(10), None, None, 1, 4, 0),  # a full last page without next_token: one check below it
+    (ids(12), "1004", None, 1, 3, 0),  # since_id bounds every request: 5, 3
+    (ids(12), None, skip, 1, 4, 5),  # page 2 jumped over: read by until_id
+    (ids(17), None, skip, 1, 6, 5),  # 5, [5], 5, 2: the walk goes on by next_token afterwards
+    (ids(12), None, drop, 2, 5, 2),  # page 2 has no next_token: page 3 read below it
+    (ids(12), None, repeat, 1, 6, 0),  # page 1 served twice: stored once, nothing between
+    (ids(12), "1004", skip, 1, 3, 3),  # 5, 3: a jump past the last page drops next_token on a full page
+])
+def test_walk_reads_every_mention_whatever_next_token_says(timeline, since_id, fault, on, requests, skipped):
+    walk, sent, read = walk_timeline(timeline, since_id=since_id, fault=fault, on=on)
+    wanted = {i for i in timeline if since_id is None or i > int(since_id)}
+    assert walk.done and set(read) == wanted
+    assert len(sent) == requests
+    assert sum(s.found for s in walk.skips) == skipped
+    assert all(r.since_id == since_id or r.until_id for r in sent), "since_id stays fixed on token pages"
+
+
+@pytest.mark.parametrize("fault", [None, skip, drop, repeat])
+@pytest.mark.parametrize("max_pages", range(1, 7))
+def test_a_walk_cut_short_has_read_everything_newer_than_its_frontier(fault, max_pages):
+    timeline = ids(17)
+    walk, _, read = walk_timeline(timeline, fault=fault, max_pages=max_pages)
+    # The gap a poll opens runs from since_id to the frontier; above it nothing may be missing.
+    assert {i for i in timeline if i > walk.frontier} <= set(read)
+    assert walk.done or next_request(walk) is not None
+
+
+def test_a_next_token_that_skips_mentions_loses_none_and_is_reported(api, x, store, clock, caplog):
+    cursor = "2126466096952200001"
+    store.set_cursor(MENTIONS, cursor, clock())
+    newer = [tweet(f"21264660969522000{i}", f"@lapor1708 jalan rusak nomor {i}") for i in (40, 30)]
+    skipped = [tweet("2126466096952200020", "@lapor1708 lampu jalan mati di Pauh")]
+    older = [tweet("2126466096952200010", "@lapor1708 got mampet di Kuranji")]
+    api.get(MENTIONS_URL, json=page(newer, next_token="jump"), match=[paging(since_id=cursor)])
+    api.get(MENTIONS_URL, json=page(older), match=[paging(since_id=cursor, pagination_token="jump")])
+    api.get(MENTIONS_URL, json=page(skipped),
+            match=[paging(since_id="2126466096952200010", until_id="2126466096952200030")])
+    api.get(MENTIONS_URL, json=page([]),
+            match=[paging(since_id="2126466096952200010", until_id="2126466096952200020")])
+    report = poll_once(x, store, clock, CONFIG)
+    assert report.status == "ok" and report.pages == 4 and report.skipped == 1
+    assert len(rows(store, MentionRow)) == 4 and report.gaps_opened == 0
+    assert store.get_cursor(MENTIONS) == "2126466096952200040"
+    [event] = [e for e in rows(store, EventRow) if e.kind == "page_skipped"]
+    assert "skipped 1 mentions older than 2126466096952200030" in event.message
+    assert any(r.levelname == "WARNING" and "next_token skipped" in r.getMessage() for r in caplog.records)
+
+
+def test_a_full_last_page_without_next_token_is_checked_below(api, x, store, clock):
+    cursor = "2126466096952200001"
+    store.set_cursor(MENTIONS, cursor, clock())
+    full = [tweet(str(2126466096952201000 - i), f"@lapor1708 aduan nomor {i}") for i in range(100)]
+    rest = [tweet("2126466096952200500", "@lapor1708 sampah menumpuk di Nanggalo")]
+    oldest = full[-1]["id"]
+    api.get(MENTIONS_URL, json=page(full), match=[paging(since_id=cursor)])
+    api.get(MENTIONS_URL, json=page(rest), match=[paging(since_id=cursor, until_id=oldest)])
+    api.get(MENTIONS_URL, json=page([]), match=[paging(since_id=cursor, until_id=rest[0]["id"])])
+    report = poll_once(x, store, clock, CONFIG)
+    assert report.status == "ok" and report.pages == 3 and report.skipped == 1
+    assert len(rows(store, MentionRow)) == 101
+
+
+def test_max_pages_cut_inside_a_skipped_span_opens_the_gap_from_its_top(api, x, store, clock):
+    cursor = "2126466096952200001"
+    store.set_cursor(MENTIONS, cursor, clock())
+    api.get(MENTIONS_URL, json=page([tweet("2126466096952200040", "@lapor1708 jalan rusak")], next_token="jump"),
+            match=[paging(since_id=cursor)])
+    api.get(MENTIONS_URL, json=page([tweet("2126466096952200010", "@lapor1708 got mampet")]),
+            match=[paging(since_id=cursor, pagination_token="jump")])
+    api.get(f"{X_BASE}/2/tweets/search/recent", json=page([]))
+    report = poll_once(x, store, clock, PollConfig(account="lapor1708", max_pages=2))
+    # The span between the two pages was never checked: the gap must cover it.
+    gap = rows(store, GapRow)[0]
+    assert report.gaps_opened == 1 and (gap.since_id, gap.until_id) == (cursor, "2126466096952200040")
