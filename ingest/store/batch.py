@@ -212,6 +212,7 @@ class MentionBatch:
         self._complainants: set[str] = set()  # authors of the prepared mentions with a complaint
         self._prepared_authors: set[str] = set()
         self._counters: dict[str, tuple[int, int]] = {}  # period: (last number stored, last handed out)
+        self._pending: list[dict[str, Any]] = []  # mention rows to insert before the next read of them
 
     def prepare(self, mentions: list[Mention]) -> None:
         """Read at once what the lookups of these mentions need; for a batch with no savepoints.
@@ -242,6 +243,7 @@ class MentionBatch:
             return True
         if tweet_id in self._looked_up and not fresh:
             return False
+        self.insert_pending()
         found = self._scalar(_STORED, {"ids": [tweet_id]}) is not None
         if found:
             self._known.add(tweet_id)
@@ -250,8 +252,9 @@ class MentionBatch:
     def write_events(self) -> None:
         """Insert the events the saves and quarantines of this batch recorded, in order.
 
-        A prepared batch also stores here the tracking numbers it counted in memory.
+        A prepared batch also stores here the mentions and tracking numbers it kept in memory.
         """
+        self.insert_pending()
         for period, (stored, handed_out) in self._counters.items():
             if handed_out != stored:
                 self.session.connection().execute(_SET_COUNTER, {"count_period": period, "last": handed_out})
@@ -259,6 +262,12 @@ class MentionBatch:
         if self.events:
             self.session.execute(insert(EVENTS), self.events)
             self.events = []
+
+    def insert_pending(self) -> None:
+        """Insert the mention rows a prepared batch holds (a tweet stored meanwhile: IntegrityError)."""
+        if self._pending:
+            self.session.connection().execute(insert(MENTIONS), self._pending)
+            self._pending = []
 
     def add_event(self, kind: str, message: str, *, level: str = "info", tweet_id: str | None = None,
                   complaint_id: int | None = None) -> None:
@@ -318,7 +327,10 @@ class MentionBatch:
             raw_json=to_json(raw),
             fetched_at=self.now,
         )
-        self.session.connection().execute(insert(MENTIONS), row)  # a tweet stored meanwhile raises IntegrityError
+        if self._versions is not None:
+            self._pending.append(row)  # a prepared batch inserts its mentions together
+        else:
+            self.session.connection().execute(insert(MENTIONS), row)  # a tweet stored meanwhile: IntegrityError
         self._known.add(mention.tweet_id)
         if self._versions is not None:
             self._versions.setdefault(mention.original_id, []).append((mention.tweet_id, complaint_id))
@@ -362,6 +374,7 @@ class MentionBatch:
     def complaint_of(self, tweet_id: str | None) -> int | None:
         if tweet_id is None:
             return None
+        self.insert_pending()
         return self._scalar(_COMPLAINT_OF, {"tweet_id": tweet_id})
 
     def _no_complaint(self, author_id: str) -> bool:
@@ -442,6 +455,7 @@ class MentionBatch:
 
     def _flag_campaign(self, complaint_id: int, mention: Mention) -> None:
         """Collapse a copy into the campaign's complaint; the first time, flag the whole burst."""
+        self.insert_pending()  # the burst's first mentions may be held still
         connection = self.session.connection()
         flags = connection.execute(_FLAGS, {"cid": complaint_id}).scalar()
         if flags is None:

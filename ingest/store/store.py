@@ -10,7 +10,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sqlalchemy import event, func, update
+from sqlalchemy import Table, delete, event, func, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlmodel import Session, create_engine, select
@@ -30,6 +31,7 @@ from ingest.store.models import (
 from ingest.tracking import format_tracking_number, tracking_period
 
 log = logging.getLogger(__name__)
+STATE: Table = StateRow.__table__  # type: ignore[attr-defined]
 T = TypeVar("T")
 
 
@@ -153,16 +155,19 @@ class Store:
         return row.value if row else None
 
     def set_state(self, key: str, value: str | None, now: datetime) -> None:
-        """Store (or with None, delete) a bot_state value."""
+        """Store (or with None, delete) a bot_state value.
+
+        One atomic statement (an upsert): two processes writing a new key at once both succeed,
+        the later write wins.
+        """
         with self.session() as session:
-            row = session.get(StateRow, key)
             if value is None:
-                if row:
-                    session.delete(row)
-            elif row:
-                row.value, row.updated_at = value, now
-            else:
-                session.add(StateRow(key=key, value=value, updated_at=now))
+                session.execute(delete(STATE).where(STATE.c.key == key))
+                return
+            dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+            statement = dialect.insert(STATE).values(key=key, value=value, updated_at=now)
+            session.execute(statement.on_conflict_do_update(index_elements=[STATE.c.key],
+                                                            set_={"value": value, "updated_at": now}))
 
     def get_cursor(self, name: str) -> str | None:
         """Return the since_id of the timeline `name`, or None before the first poll."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import threading
 from datetime import datetime, timezone
 
 import pytest
@@ -103,3 +104,30 @@ def test_upgrading_a_first_version_database_keeps_its_rows_and_does_not_answer_t
             assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0008"
     finally:
         store.close()
+
+
+def test_two_processes_setting_the_same_new_state_key_both_succeed(db_url, clock):
+    # Two senders record X's rate-limit window under one key: whoever writes second updates it.
+    stores = [open_store(db_url), open_store(db_url)]
+    barrier = threading.Barrier(2)
+    failures: list[BaseException] = []
+
+    def write(store, name):
+        barrier.wait()
+        for n in range(150):
+            try:
+                store.set_state(f"race.{n}", f"{name}-{n}", clock())
+            except Exception as exc:  # noqa: BLE001 - collected and asserted below
+                failures.append(exc)
+
+    try:
+        threads = [threading.Thread(target=write, args=(store, name)) for store, name in zip(stores, "ab")]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert failures == []
+        assert all(stores[0].get_state(f"race.{n}") in (f"a-{n}", f"b-{n}") for n in range(150))
+    finally:
+        for store in stores:
+            store.close()
