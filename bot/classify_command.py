@@ -4,13 +4,20 @@ from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing
+import os
 import sys
+from collections.abc import Iterable, Iterator
+from itertools import islice
 from typing import Any, TextIO
 
 from bot.settings import Settings
 from ingest.normalise import clean_text
 from ingest.routing import RoutingTable
-from ingest.triage import Triage, triage_text
+from ingest.triage import Triage, triage_text, warm_up
+
+# Lines a worker process triages at a time: large enough that passing them costs little.
+CHUNK_LINES = 200
 
 
 def add_command(commands: Any) -> None:
@@ -21,6 +28,8 @@ def add_command(commands: Any) -> None:
     parser.add_argument("--json", action="store_true", help="print the triage as JSON")
     parser.add_argument("--jsonl", action="store_true",
                         help='read lines {"id": ..., "text": ..., "lang": optional} from stdin, write one JSON line each')
+    parser.add_argument("--workers", type=_workers, default=0,
+                        help="processes triaging --jsonl lines in parallel (default: one per CPU; 1: no extra process)")
     parser.set_defaults(handler=classify_command)
 
 
@@ -30,7 +39,7 @@ def classify_command(settings: Settings, args: argparse.Namespace) -> int:
 
     routing = load_routing_table(settings)
     if args.jsonl:
-        return classify_lines(sys.stdin, sys.stdout, routing)
+        return classify_lines(sys.stdin, sys.stdout, routing, workers=args.workers or os.cpu_count() or 1)
     if not args.text:
         print("lapor-bot: give a text, or --jsonl to read JSON lines from standard input", file=sys.stderr)
         return 2
@@ -39,10 +48,64 @@ def classify_command(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-def classify_lines(source: TextIO, out: TextIO, routing: RoutingTable) -> int:
-    """Triage each JSON line of `source`; a bad line gets an error object, never stops the run."""
+def _workers(value: str) -> int:
+    try:
+        workers = int(value)
+    except ValueError:
+        workers = -1
+    if not 1 <= workers <= 64:
+        raise argparse.ArgumentTypeError(f"expected a number of processes from 1 to 64, not {value!r}")
+    return workers
+
+
+def classify_lines(source: TextIO, out: TextIO, routing: RoutingTable, *, workers: int = 1) -> int:
+    """Triage each JSON line of `source`, in order; a bad line gets an error object, never stops the run.
+
+    With `workers` > 1 the lines are triaged by that many processes, CHUNK_LINES at a time;
+    the output is the same, line for line, as with one.
+    """
+    chunks = _chunks(enumerate(source, start=1))
     bad = 0
-    for number, line in enumerate(source, start=1):
+    if workers <= 1:
+        for lines, failed in (_triage_lines(chunk, routing) for chunk in chunks):
+            out.writelines(lines)
+            bad += failed
+    else:
+        warm_up()  # loaded once here: forked workers share it
+        methods = multiprocessing.get_all_start_methods()
+        context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+        with context.Pool(workers, initializer=_start_worker, initargs=(routing,)) as pool:
+            for lines, failed in pool.imap(_triage_in_worker, chunks):
+                out.writelines(lines)
+                bad += failed
+    if bad:
+        print(f"lapor-bot: {bad} line(s) could not be read (see their \"error\")", file=sys.stderr)
+    return 1 if bad else 0
+
+
+def _chunks(numbered: Iterable[tuple[int, str]]) -> Iterator[list[tuple[int, str]]]:
+    iterator = iter(numbered)
+    while chunk := list(islice(iterator, CHUNK_LINES)):
+        yield chunk
+
+
+_WORKER_ROUTING: RoutingTable | None = None
+
+
+def _start_worker(routing: RoutingTable) -> None:
+    global _WORKER_ROUTING
+    _WORKER_ROUTING = routing
+
+
+def _triage_in_worker(chunk: list[tuple[int, str]]) -> tuple[list[str], int]:
+    assert _WORKER_ROUTING is not None
+    return _triage_lines(chunk, _WORKER_ROUTING)
+
+
+def _triage_lines(chunk: list[tuple[int, str]], routing: RoutingTable) -> tuple[list[str], int]:
+    """Return the output lines of numbered input lines, and how many could not be read."""
+    lines, bad = [], 0
+    for number, line in chunk:
         if not line.strip():
             continue
         item: Any = None
@@ -56,10 +119,8 @@ def classify_lines(source: TextIO, out: TextIO, routing: RoutingTable) -> int:
             bad += 1
             result = {"id": item.get("id") if isinstance(item, dict) else None,
                       "line": number, "error": f"line {number}: {exc}"}
-        out.write(json.dumps(result, ensure_ascii=False) + "\n")
-    if bad:
-        print(f"lapor-bot: {bad} line(s) could not be read (see their \"error\")", file=sys.stderr)
-    return 1 if bad else 0
+        lines.append(json.dumps(result, ensure_ascii=False) + "\n")
+    return lines, bad
 
 
 def triage_dict(triage: Triage) -> dict[str, Any]:

@@ -60,3 +60,27 @@ def test_a_broken_routing_table_is_a_configuration_error(tmp_path, monkeypatch, 
     assert main(["classify", "jalan rusak"]) == 2
     err = capsys.readouterr().err
     assert "LAPOR_ROUTING_FILE" in err and len(err.strip().splitlines()) == 1
+
+
+def test_several_worker_processes_give_the_same_lines_in_the_same_order(capsys, monkeypatch):
+    texts = ["Jalan rusak di Kota Padang", "makasih min", "DARURAT banjir di Agam", None,
+             "the road near my house is broken", "\u202eRTL\u202c teks\u200b aneh 🙂", "x" * 25_000]
+    lines = [json.dumps({"id": n, "text": text, "lang": "in" if n % 3 else None}) if text else "bukan json"
+             for n, text in ((n, texts[n % len(texts)]) for n in range(450))]
+    bad = lines.count("bukan json")
+    outputs = []
+    for workers in ("1", "3"):
+        monkeypatch.setattr("sys.stdin", io.StringIO("\n".join(lines) + "\n"))
+        assert main(["classify", "--jsonl", "--workers", workers]) == 1  # the bad lines
+        captured = capsys.readouterr()
+        assert f"{bad} line(s) could not be read" in captured.err
+        outputs.append(captured.out)
+    assert outputs[0] == outputs[1]
+    ids = [json.loads(line)["id"] for line in outputs[0].splitlines()]
+    assert ids == [None if line == "bukan json" else n for n, line in enumerate(lines)]
+
+
+def test_a_bad_number_of_workers_is_refused(capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(["classify", "--jsonl", "--workers", "0"])
+    assert exit_.value.code == 2 and "1 to 64" in capsys.readouterr().err
