@@ -79,6 +79,7 @@ class KeywordTable:
     wildcard_first: tuple[int, ...] = ()  # keywords whose first word starts or ends with "*"
     first_words: frozenset[str] = frozenset()  # the keys of by_first_word
     wildcard_pattern: re.Pattern[str] | None = None  # any wildcard first word, as one regex
+    single_words: frozenset[int] = frozenset()  # keywords of one word without a wildcard
 
     def matches(self, words: tuple[str, ...]) -> tuple[Keyword, ...]:
         """Return the keywords found in folded `words`, each once; a longer phrase wins."""
@@ -105,6 +106,11 @@ class KeywordTable:
             if position < free:
                 continue
             candidates = starts[words[position]]
+            if len(candidates) == 1 and candidates[0] in self.single_words:
+                best = candidates[0]  # a one-word keyword: it matches where its word stands
+                seen.setdefault(best, self.keywords[best])
+                free = position + 1
+                continue
             found = [i for i in candidates if _matches_at(self.keywords[i], words, position)]
             if found:
                 best = max(found, key=lambda i: self.keywords[i].length)
@@ -154,7 +160,8 @@ def _table(code: str, keywords: tuple[Keyword, ...]) -> KeywordTable:
     index_map = {word: tuple(indexes) for word, indexes in by_first.items()}
     firsts = sorted({keywords[i].tokens[0] for i in wildcard})
     pattern = re.compile("|".join(".*".join(map(re.escape, first.split("*"))) for first in firsts)) if firsts else None
-    return KeywordTable(code, keywords, index_map, tuple(wildcard), frozenset(index_map), pattern)
+    single = frozenset(i for i, k in enumerate(keywords) if len(k.tokens) == 1 and not k.wildcard)
+    return KeywordTable(code, keywords, index_map, tuple(wildcard), frozenset(index_map), pattern, single)
 
 
 def _start_index(tables: tuple[KeywordTable, ...]) -> Callable[[str], tuple[tuple[int, tuple[int, ...]], ...]]:

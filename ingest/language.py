@@ -192,8 +192,8 @@ def _needed_to_beat_rule(guess: Language) -> float:
 def _language_by_rule(cleaned: str) -> Language | None:
     """Count very common Indonesian and English words; None when neither side wins."""
     words = [w.casefold() for w in _WORD.findall(cleaned)]
-    indonesian = sum(w in _INDONESIAN_WORDS for w in words)
-    english = sum(w in _ENGLISH_WORDS for w in words)
+    indonesian = sum(map(_INDONESIAN_WORDS.__contains__, words))
+    english = sum(map(_ENGLISH_WORDS.__contains__, words))
     if indonesian == english:
         return None
     code: LanguageCode = "id" if indonesian > english else "en"

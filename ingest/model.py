@@ -140,7 +140,7 @@ class Model:
     char_vocab: dict[str, int] = field(repr=False)
     word_terms: tuple[str, ...] = field(repr=False)
     idf: np.ndarray = field(repr=False)  # word block first, then the char block
-    weights: np.ndarray = field(repr=False)  # (features, columns), float64
+    weights: np.ndarray = field(repr=False)  # (features, columns), float32 (scores are summed in float64)
     category: Head
     kind: Head
     fused: Head
@@ -198,7 +198,7 @@ def build_model(meta: dict[str, Any], idf: np.ndarray, weights: np.ndarray) -> M
         char_vocab=char_vocab,
         word_terms=word_terms,
         idf=np.asarray(idf, dtype=np.float64),
-        weights=np.asarray(weights, dtype=np.float64),
+        weights=np.asarray(weights, dtype=np.float32),  # exact for the float16 artefact, half the memory traffic
         category=heads["category"],
         kind=heads["kind"],
         fused=heads["fused"],
