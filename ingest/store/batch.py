@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import json
 from datetime import datetime
 from typing import Any
 
@@ -20,9 +19,11 @@ from ingest.dedupe import (
     make_candidate,
     signature,
 )
-from ingest.link import KnownFacts, Link, fingerprint
+from ingest.link import Link, fingerprint
 from ingest.mention import Mention
-from ingest.store.models import ComplaintRow, EventRow, MentionRow, QuarantineRow, ReplyRow, TrackingCounterRow
+from ingest.store.models import ComplaintRow, EventRow, MentionRow, QuarantineRow, TrackingCounterRow
+from ingest.store.complaint_updates import cluster_of, cluster_root, update_complaint
+from ingest.store.facts import LazyFacts
 from ingest.store.near_duplicates import candidates, fetch_candidates, index_complaint
 from ingest.store.store import to_json
 from ingest.tracking import format_tracking_number, tracking_period
@@ -35,7 +36,6 @@ AUTHOR_COMPLAINTS = 20
 RELATED_CANDIDATES = 8
 
 MENTIONS: Table = MentionRow.__table__  # type: ignore[attr-defined]
-REPLIES: Table = ReplyRow.__table__  # type: ignore[attr-defined]
 COMPLAINTS: Table = ComplaintRow.__table__  # type: ignore[attr-defined]
 EVENTS: Table = EventRow.__table__  # type: ignore[attr-defined]
 COUNTERS: Table = TrackingCounterRow.__table__  # type: ignore[attr-defined]
@@ -72,34 +72,6 @@ _COMPLAINANTS = (
     select(COMPLAINTS.c.author_id).where(COMPLAINTS.c.author_id.in_(bindparam("authors", expanding=True))).distinct()
 )
 _NONE = object()
-# A complaint gains a mention (and with it maybe a supporter, or text), as plain SQL.
-_THIS_COMPLAINT = COMPLAINTS.c.id == bindparam("cid")
-_ONE_MORE = {"mentions": COMPLAINTS.c.mentions + 1, "updated_at": bindparam("now")}
-_ONE_MORE_MENTION = update(COMPLAINTS).where(_THIS_COMPLAINT).values(**_ONE_MORE)
-_SUPPORT = update(COMPLAINTS).where(_THIS_COMPLAINT).values(supporters=COMPLAINTS.c.supporters + 1, **_ONE_MORE)
-_REPLACE_TEXT = update(COMPLAINTS).where(_THIS_COMPLAINT).values(text=bindparam("new_text"), **_ONE_MORE)
-_APPEND_TEXT = update(COMPLAINTS).where(_THIS_COMPLAINT).values(text=COMPLAINTS.c.text + bindparam("new_text"),
-                                                                 **_ONE_MORE)
-_CLUSTER = select(COMPLAINTS.c.id, COMPLAINTS.c.cluster_id).where(_THIS_COMPLAINT)
-_FLAGS = select(COMPLAINTS.c.flags_json).where(_THIS_COMPLAINT)
-_BURST = select(COMPLAINTS.c.id, COMPLAINTS.c.flags_json, COMPLAINTS.c.first_tweet_id).where(
-    _THIS_COMPLAINT | ((COMPLAINTS.c.cluster_id == bindparam("cid"))
-                       & (COMPLAINTS.c.created_at >= bindparam("since")))
-)
-_FLAG_MEMBER = update(COMPLAINTS).where(_THIS_COMPLAINT).values(flags_json=bindparam("flags"), needs_review=True,
-                                                                updated_at=bindparam("now"))
-_HOLD_ACKNOWLEDGEMENT = (
-    update(COMPLAINTS).where(_THIS_COMPLAINT, COMPLAINTS.c.acknowledgement == "pending")
-    .values(acknowledgement="skipped", acknowledgement_reason=bindparam("why"))
-)
-_HOLD_REPLY_STATE = (
-    update(MENTIONS).where(MENTIONS.c.tweet_id == bindparam("mention_id"), MENTIONS.c.reply_state == "pending")
-    .values(reply_state="skipped", reply_reason=bindparam("why"))
-)
-_CANCEL_QUEUED = (
-    update(REPLIES).where(REPLIES.c.complaint_id == bindparam("cid"), REPLIES.c.status == "queued")
-    .values(status="cancelled", last_error=bindparam("why"), updated_at=bindparam("now"))
-)
 _LAST_COMPLAINT = select(COUNTERS.c.last).where(COUNTERS.c.period == bindparam("count_period"))
 _AUTHOR_COMPLAINTS = (
     select(COMPLAINTS.c.id, COMPLAINTS.c.text)
@@ -107,92 +79,6 @@ _AUTHOR_COMPLAINTS = (
     .order_by(COMPLAINTS.c.id.desc())
     .limit(AUTHOR_COMPLAINTS)
 )
-
-
-class LazyFacts:
-    """The `KnownFacts` of one mention, each looked up in the batch's session when first read."""
-
-    def __init__(self, batch: MentionBatch, mention: Mention, triage: Triage | None) -> None:
-        self._batch, self._mention, self._triage = batch, mention, triage
-        self._found: dict[str, Any] = {}
-
-    def _group(self, name: str, look_up: Any) -> Any:
-        """Return one fact; its lookup fills every fact it finds (absent ones keep their default)."""
-        if name not in self._found:
-            for key in _GROUPS[name]:
-                self._found.setdefault(key, getattr(_DEFAULT_FACTS, key))
-            self._found.update(look_up())
-        return self._found[name]
-
-    @property
-    def edited_complaint(self) -> int | None:
-        return self._group("edited_complaint", lambda: self._batch.edit_facts(self._mention))
-
-    @property
-    def edited_known(self) -> bool:
-        return self._group("edited_known", lambda: self._batch.edit_facts(self._mention))
-
-    @property
-    def retweeted_complaint(self) -> int | None:
-        return self._group("retweeted_complaint",
-                           lambda: {"retweeted_complaint": self._batch.complaint_of(self._mention.retweet_of)})
-
-    @property
-    def quoted_complaint(self) -> int | None:
-        return self._group("quoted_complaint",
-                           lambda: {"quoted_complaint": self._batch.complaint_of(self._mention.quote_of)})
-
-    @property
-    def thread_complaint(self) -> int | None:
-        return self._group("thread_complaint",
-                           lambda: {"thread_complaint": self._batch.thread_complaint(self._mention)})
-
-    @property
-    def recent_complaint(self) -> int | None:
-        return self._group("recent_complaint",
-                           lambda: {"recent_complaint": self._batch.recent_complaint(self._mention)})
-
-    @property
-    def repeated_complaint(self) -> int | None:
-        return self._group("repeated_complaint", lambda: self._batch.repeat(self._mention, self._triage))
-
-    @property
-    def repeat_reason(self) -> str:
-        return self._group("repeat_reason", lambda: self._batch.repeat(self._mention, self._triage))
-
-    @property
-    def related_complaint(self) -> int | None:
-        return self._group("related_complaint", lambda: self._batch.related(self._mention, self._triage))
-
-    @property
-    def related_reason(self) -> str:
-        return self._group("related_reason", lambda: self._batch.related(self._mention, self._triage))
-
-    @property
-    def campaign_complaint(self) -> int | None:
-        return self._group("campaign_complaint", lambda: self._batch.related(self._mention, self._triage))
-
-    @property
-    def campaign_reason(self) -> str:
-        return self._group("campaign_reason", lambda: self._batch.related(self._mention, self._triage))
-
-    def known(self) -> KnownFacts:
-        """Return every fact as a `KnownFacts` (looking up those not read yet)."""
-        return KnownFacts(**{name: getattr(self, name) for name in _GROUPS})
-
-
-_DEFAULT_FACTS = KnownFacts()
-# The facts each lookup finds together (reading one of them runs the lookup once for all).
-_GROUP_MEMBERS = (
-    ("edited_complaint", "edited_known"),
-    ("retweeted_complaint",),
-    ("quoted_complaint",),
-    ("thread_complaint",),
-    ("recent_complaint",),
-    ("repeated_complaint", "repeat_reason"),
-    ("related_complaint", "related_reason", "campaign_complaint", "campaign_reason"),
-)
-_GROUPS = {name: members for members in _GROUP_MEMBERS for name in members}
 
 
 class MentionBatch:
@@ -289,16 +175,16 @@ class MentionBatch:
         if versions is not None:
             found = next((complaint for tweet, complaint in versions if tweet != mention.tweet_id), _NONE)
             return {"edited_complaint": None if found is _NONE else found, "edited_known": found is not _NONE}
-        earlier = self._row(_EARLIER_VERSION, {"original_id": mention.original_id, "tweet_id": mention.tweet_id})
+        earlier = self.row(_EARLIER_VERSION, {"original_id": mention.original_id, "tweet_id": mention.tweet_id})
         return {"edited_complaint": earlier.complaint_id if earlier else None, "edited_known": earlier is not None}
 
     def save(self, mention: Mention, raw: Any, link: Link, triage: Triage, answerable: bool) -> int | None:
         """Store the mention and apply its link (a new complaint, support…); return its complaint's id."""
         complaint_id = link.complaint_id
         if link.opens_complaint:
-            complaint_id = self._open_complaint(mention, triage, self._cluster_of(link))
+            complaint_id = self._open_complaint(mention, triage, cluster_of(self, link))
         elif complaint_id is not None:
-            self._update_complaint(complaint_id, mention, link)
+            update_complaint(self, complaint_id, mention, link)
         row = dict(
             tweet_id=mention.tweet_id,
             author_id=mention.author_id,
@@ -362,7 +248,7 @@ class MentionBatch:
     def _first(self, query: Any) -> Any:
         return self.session.exec(query.limit(1)).first()
 
-    def _row(self, query: Any, params: dict[str, Any]) -> Any:
+    def row(self, query: Any, params: dict[str, Any]) -> Any:
         return self.session.connection().execute(query, params).first()
 
     def _scalar(self, query: Any, params: dict[str, Any]) -> Any:
@@ -443,51 +329,11 @@ class MentionBatch:
             return {}
         campaign = detect_campaign(campaign_members(new, others, self.thresholds), self.thresholds)
         if campaign is not None:
-            root = self._cluster_root(near.complaint_id)
+            root = cluster_root(self, near.complaint_id)
             return {"campaign_complaint": root, "campaign_reason": f"part of a campaign: {campaign.reason}"}
         return {"related_complaint": near.complaint_id,
                 "related_reason": f"very likely the problem of complaint {near.complaint_id} "
                                   f"(similarity {near.score:.2f}): {near.reason}"}
-
-    def _cluster_root(self, complaint_id: int) -> int:
-        match = self._row(_CLUSTER, {"cid": complaint_id})
-        return (match.cluster_id or match.id or complaint_id) if match else complaint_id
-
-    def _flag_campaign(self, complaint_id: int, mention: Mention) -> None:
-        """Collapse a copy into the campaign's complaint; the first time, flag the whole burst."""
-        self.insert_pending()  # the burst's first mentions may be held still
-        connection = self.session.connection()
-        flags = connection.execute(_FLAGS, {"cid": complaint_id}).scalar()
-        if flags is None:
-            return  # the complaint is gone
-        connection.execute(_SUPPORT, {"cid": complaint_id, "now": self.now})
-        if "campaign" in json.loads(flags):
-            return
-        since = mention.created_at - self.thresholds.campaign_window
-        burst = connection.execute(_BURST, {"cid": complaint_id, "since": since}).all()
-        for member in burst:
-            self._flag_campaign_member(member)
-        self.add_event("campaign", f"near-identical mentions from many accounts, from tweet "
-                       f"{mention.tweet_id} on: collapsed into this complaint for review ({len(burst)} complaints "
-                       f"of the burst flagged, their acknowledgements held)",
-                       level="warning", tweet_id=mention.tweet_id, complaint_id=complaint_id)
-
-    def _flag_campaign_member(self, member: Any) -> None:
-        """Flag one complaint of a campaign for review and hold its acknowledgement if unsent."""
-        reason = "part of a campaign of near-identical mentions: held for review"
-        connection = self.session.connection()
-        connection.execute(_FLAG_MEMBER, {"cid": member.id, "now": self.now,
-                                          "flags": to_json([*json.loads(member.flags_json or "[]"), "campaign"])})
-        connection.execute(_HOLD_ACKNOWLEDGEMENT, {"cid": member.id, "why": reason})
-        connection.execute(_HOLD_REPLY_STATE, {"mention_id": member.first_tweet_id, "why": reason})
-        connection.execute(_CANCEL_QUEUED, {"cid": member.id, "why": reason, "now": self.now})
-
-    def _cluster_of(self, link: Link) -> int | None:
-        """Return the cluster a related complaint joins: its match's cluster, or the match itself."""
-        if link.kind != "related" or link.complaint_id is None:
-            return None
-        match = self._row(_CLUSTER, {"cid": link.complaint_id})
-        return (match.cluster_id or match.id) if match else None
 
     def _open_complaint(self, mention: Mention, triage: Triage, cluster_id: int | None = None) -> int:
         tracking_number = self._next_tracking_number(mention.created_at)
@@ -539,19 +385,3 @@ class MentionBatch:
         if self._versions is not None:
             self._counters[period] = (last, last)
         return format_tracking_number(period, last)
-
-    def _update_complaint(self, complaint_id: int, mention: Mention, link: Link) -> None:
-        connection = self.session.connection()
-        key = {"cid": complaint_id, "now": self.now}
-        if link.kind == "campaign":
-            self._flag_campaign(complaint_id, mention)
-        elif link.kind == "support":
-            connection.execute(_SUPPORT, key)
-        elif link.kind == "same_tweet":
-            if connection.execute(_REPLACE_TEXT, {**key, "new_text": mention.text}).rowcount:
-                index_complaint(self.session, complaint_id, signature(mention.text))  # match the new version
-        elif link.kind == "continuation":
-            connection.execute(_APPEND_TEXT, {**key, "new_text": f"\n\n{mention.text}"})
-        elif connection.execute(_ONE_MORE_MENTION, key).rowcount and link.kind == "repeat":
-            self.add_event("complaint_repeated", f"restated in tweet {mention.tweet_id}",
-                           tweet_id=mention.tweet_id, complaint_id=complaint_id)
