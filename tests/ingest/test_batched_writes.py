@@ -1,4 +1,4 @@
-"""The batched write paths: chunk lookups, events written per chunk, savepoints per mention and reply."""
+"""The batched write paths: chunk lookups, events written per chunk, a chunk redone with savepoints when it must."""
 
 from __future__ import annotations
 
@@ -77,3 +77,29 @@ def test_the_daily_limit_per_author_counts_replies_queued_earlier_in_the_same_ru
     assert states == ["queued", "queued", "skipped", "skipped", "skipped"]
     acknowledgements = store.read(lambda s: sorted(c.acknowledgement for c in s.exec(select(ComplaintRow))))
     assert acknowledgements.count("queued") == 2
+
+
+TOPICS = ("lampu jalan di Gang Melati Kota Padang mati sejak Senin",
+          "sampah menumpuk di pasar Lubuk Buaya tidak diangkut seminggu",
+          "air PDAM di Kec. Kuranji tidak mengalir tiga hari")
+
+
+def test_a_tweet_another_worker_stored_meanwhile_is_counted_once_and_the_chunk_kept(store, clock, monkeypatch):
+    first, second, third = (Fetched(tweet(str(2126466096952230000 + n), f"@lapor1708 {TOPICS[n]}",
+                                          author_id=str(3_100_000_000 + n)), NO_INCLUDES) for n in range(3))
+    _ingest(store, clock, [second])  # the other worker's store
+    real = batch_module.MentionBatch.expect
+
+    def stale(self, tweet_ids):  # the chunk's lookup ran just before the other worker's commit
+        real(self, [t for t in tweet_ids if t != second.raw["id"]])
+        self._looked_up.update(tweet_ids)
+
+    monkeypatch.setattr(batch_module.MentionBatch, "expect", stale)
+    counts = _ingest(store, clock, [first, second, third])
+    assert (counts.stored, counts.already_stored, counts.quarantined) == (2, 1, 0)
+    mentions = store.read(lambda s: sorted(m.tweet_id for m in s.exec(select(MentionRow))))
+    assert mentions == sorted(item.raw["id"] for item in (first, second, third))
+    complaints = store.read(lambda s: sorted(c.first_tweet_id for c in s.exec(select(ComplaintRow))))
+    assert complaints == mentions  # one complaint each: the stale one was not opened again
+    numbers = store.read(lambda s: sorted(c.tracking_number[-5:] for c in s.exec(select(ComplaintRow))))
+    assert numbers == ["00001", "00002", "00003"]
