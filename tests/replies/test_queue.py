@@ -13,6 +13,7 @@ from ingest.store.models import ComplaintRow, MentionRow, OptOutRow
 from ingest.store.outbox import mention_row, opt_outs, record_opt_out, remove_opt_out
 from replies.compose import ComposeOptions
 from replies.post import send_replies
+from replies import queue as queue_module
 from replies.queue import QueueConfig, queue_replies
 from tests.fakes import ACCOUNT_ID, page, tweet
 from tests.replies.helpers import COMPLAINT, CONFIG, MENTIONS_URL, URL, ingest, posts, replies, x_accepts
@@ -119,6 +120,34 @@ def test_two_queue_runs_never_queue_a_reply_twice(api, x, store, clock):
     report = queue_replies(store, clock, CONFIG)
     assert report.queued == 0 and len(replies(store)) == 1
     assert mention_row(store, "2126466096952201501").reply_state == "skipped"
+
+
+def test_a_mention_another_worker_settles_meanwhile_keeps_its_decision_and_the_rest_are_queued(
+    api, x, store, clock, monkeypatch
+):
+    texts = ("lampu jalan di Gang Melati Kota Padang mati sejak Senin",
+             "sampah menumpuk di pasar Lubuk Buaya tidak diangkut seminggu",
+             "air PDAM di Kec. Kuranji tidak mengalir tiga hari")
+    tweets = [tweet(str(2126466096952201801 + n), f"@lapor1708 {text}", author_id=str(81 + n))
+              for n, text in enumerate(texts)]
+    api.upsert(responses.GET, MENTIONS_URL, json=page(tweets))
+    poll_once(x, store, clock, PollConfig(account="lapor1708"))
+    taken = tweets[1]["id"]
+    real = queue_module.mentions_awaiting_reply
+
+    def read_then_race(store_):
+        rows = real(store_)
+        with store_.session() as session:  # another worker settles one of them after our read
+            row = session.get(MentionRow, taken)
+            if row is not None and row.reply_state == "pending":
+                row.reply_state, row.reply_reason = "skipped", "settled by the other worker"
+        return rows
+
+    monkeypatch.setattr(queue_module, "mentions_awaiting_reply", read_then_race)
+    report = queue_replies(store, clock, CONFIG)
+    assert report.queued == 2
+    assert sorted(r.in_reply_to_tweet_id for r in replies(store)) == sorted(t["id"] for t in tweets if t["id"] != taken)
+    assert mention_row(store, taken).reply_reason == "settled by the other worker"
 
 
 def test_questions_open_complaints_only_when_configured(api, x, store, clock):
