@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import random
 from datetime import timedelta
 
+import pytest
 from sqlmodel import select
 
+from benchmarks.pipeline_throughput import ACCOUNT_ID as BENCH_ACCOUNT
+from benchmarks.pipeline_throughput import NOW as BENCH_NOW
+from benchmarks.pipeline_throughput import Generator
+from ingest import pipeline as pipeline_module
 from ingest.normalise import Includes
 from ingest.pipeline import CHUNK, Fetched, ingest_tweets
+from ingest.store.store import open_store
 from ingest.store import batch as batch_module
 from ingest.store.models import ComplaintRow, EventRow, MentionRow, ReplyRow
 from replies.compose import ComposeOptions
@@ -103,3 +110,61 @@ def test_a_tweet_another_worker_stored_meanwhile_is_counted_once_and_the_chunk_k
     assert complaints == mentions  # one complaint each: the stale one was not opened again
     numbers = store.read(lambda s: sorted(c.tracking_number[-5:] for c in s.exec(select(ComplaintRow))))
     assert numbers == ["00001", "00002", "00003"]
+
+
+COMPLAINT_TEXTS = [
+    "jalan berlubang besar di depan SD 12 Kota Padang sudah dua bulan tidak diperbaiki",
+    "lampu jalan di Gang Melati Kel. Air Tawar mati sejak Senin, gelap sekali",
+    "sampah menumpuk di pasar Lubuk Buaya tidak diangkut seminggu, bau sekali",
+    "air PDAM di Kec. Kuranji tidak mengalir tiga hari, warga kesulitan",
+    "antrian di puskesmas Andalas lama sekali, petugas tidak ramah",
+    "pungli di kantor kelurahan Ulak Karang untuk mengurus KTP",
+    "banjir setinggi lutut di Jl. Khatib Sulaiman setiap hujan deras, got mampet",
+    "bus Trans Padang koridor 2 sering terlambat satu jam",
+    "guru honorer di SMP 8 Padang belum digaji tiga bulan",
+    "pohon tumbang menutup jalan di Bukittinggi, belum ada petugas",
+]
+TWEET_TEXTS = ["terima kasih min, sudah ditangani", "bagaimana cara melapor lewat aplikasi?",
+               "mantap pelayanannya", "info syarat bikin KTP dong min", "promo pulsa murah klik link"]
+
+
+def _files(store):
+    """Return how every mention was filed and every complaint stands, by tweet ids and numbers."""
+    def read(session):
+        complaints = {c.id: c for c in session.exec(select(ComplaintRow))}
+        first = {cid: c.first_tweet_id for cid, c in complaints.items()}
+        mentions = sorted((m.tweet_id, m.link, m.link_reason, first.get(m.complaint_id), m.kind)
+                          for m in session.exec(select(MentionRow)))
+        states = sorted((c.tracking_number, c.first_tweet_id, c.text, c.supporters, c.mentions, c.flags_json,
+                         first.get(c.cluster_id), c.needs_review, c.acknowledgement) for c in complaints.values())
+        events = [(e.kind, e.tweet_id) for e in session.exec(select(EventRow).order_by(EventRow.id))]
+        return mentions, states, events
+    return store.read(read)
+
+
+@pytest.mark.parametrize("seed", [3, 11])
+def test_the_quick_pass_files_every_mention_as_the_careful_pass_does(tmp_path, monkeypatch, seed):
+    # Threads, retweets, quotes, restatements, copies, campaign bursts, edits and replayed tweets.
+    made = Generator(COMPLAINT_TEXTS, TWEET_TEXTS, random.Random(seed)).mentions(
+        450, BENCH_NOW - timedelta(hours=3), BENCH_NOW - timedelta(minutes=1))
+    fetched = [Fetched(raw, NO_INCLUDES) for raw in made]
+    real = pipeline_module._ingest_chunk
+
+    def always_careful(*args, careful, **kwargs):
+        return real(*args, careful=True, **kwargs)
+
+    results = []
+    for careful in (False, True):
+        if careful:  # every chunk the old way: a savepoint a mention, every lookup asked of the database
+            monkeypatch.setattr(pipeline_module, "_ingest_chunk", always_careful)
+        store = open_store(f"sqlite:///{tmp_path}/{careful}.db")
+        try:
+            counts = ingest_tweets(store, fetched, account_id=BENCH_ACCOUNT, source="mentions", now=BENCH_NOW,
+                                   answer_from=None)
+            results.append((counts, _files(store)))
+        finally:
+            store.close()
+    (quick_counts, quick), (careful_counts, careful) = results
+    assert quick_counts == careful_counts and quick_counts.complaints > 50
+    assert {"campaign", "continuation", "related", "repeat", "same_tweet", "support"} <= set(quick_counts.links)
+    assert quick == careful
