@@ -8,7 +8,7 @@ import multiprocessing
 import os
 import sys
 from collections.abc import Iterable, Iterator
-from itertools import islice
+from itertools import chain, islice
 from typing import Any, TextIO
 
 from bot.settings import Settings
@@ -18,6 +18,7 @@ from ingest.triage import Triage, triage_text, warm_up
 
 # Lines a worker process triages at a time: large enough that passing them costs little.
 CHUNK_LINES = 200
+DEFAULT_WORKERS = 8  # at most, by default: each process holds its own copy of what it touches
 
 
 def add_command(commands: Any) -> None:
@@ -29,7 +30,7 @@ def add_command(commands: Any) -> None:
     parser.add_argument("--jsonl", action="store_true",
                         help='read lines {"id": ..., "text": ..., "lang": optional} from stdin, write one JSON line each')
     parser.add_argument("--workers", type=_workers, default=0,
-                        help="processes triaging --jsonl lines in parallel (default: one per CPU; 1: no extra process)")
+                        help="processes triaging --jsonl lines in parallel (default: one per CPU, at most 8; 1: no extra process)")
     parser.set_defaults(handler=classify_command)
 
 
@@ -39,7 +40,8 @@ def classify_command(settings: Settings, args: argparse.Namespace) -> int:
 
     routing = load_routing_table(settings)
     if args.jsonl:
-        return classify_lines(sys.stdin, sys.stdout, routing, workers=args.workers or os.cpu_count() or 1)
+        workers = args.workers or min(os.cpu_count() or 1, DEFAULT_WORKERS)
+        return classify_lines(sys.stdin, sys.stdout, routing, workers=workers)
     if not args.text:
         print("lapor-bot: give a text, or --jsonl to read JSON lines from standard input", file=sys.stderr)
         return 2
@@ -61,13 +63,16 @@ def _workers(value: str) -> int:
 def classify_lines(source: TextIO, out: TextIO, routing: RoutingTable, *, workers: int = 1) -> int:
     """Triage each JSON line of `source`, in order; a bad line gets an error object, never stops the run.
 
-    With `workers` > 1 the lines are triaged by that many processes, CHUNK_LINES at a time;
-    the output is the same, line for line, as with one.
+    With `workers` > 1 and more than CHUNK_LINES lines, the lines are triaged by that many
+    processes, CHUNK_LINES at a time; the output is the same, line for line, as with one.
     """
     chunks = _chunks(enumerate(source, start=1))
+    first = next(chunks, [])
+    second = next(chunks, None)
+    ahead = [first] if second is None else [first, second]
     bad = 0
-    if workers <= 1:
-        for lines, failed in (_triage_lines(chunk, routing) for chunk in chunks):
+    if workers <= 1 or second is None:  # a few lines are quicker without starting processes
+        for lines, failed in (_triage_lines(chunk, routing) for chunk in chain(ahead, chunks)):
             out.writelines(lines)
             bad += failed
     else:
@@ -75,7 +80,7 @@ def classify_lines(source: TextIO, out: TextIO, routing: RoutingTable, *, worker
         methods = multiprocessing.get_all_start_methods()
         context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
         with context.Pool(workers, initializer=_start_worker, initargs=(routing,)) as pool:
-            for lines, failed in pool.imap(_triage_in_worker, chunks):
+            for lines, failed in pool.imap(_triage_in_worker, chain(ahead, chunks)):
                 out.writelines(lines)
                 bad += failed
     if bad:
