@@ -18,6 +18,7 @@ from ingest.triage import Triage, triage_text, warm_up
 
 # Lines a worker process triages at a time: large enough that passing them costs little.
 CHUNK_LINES = 200
+WINDOW_CHUNKS = 8  # chunks in flight per worker
 DEFAULT_WORKERS = 8  # at most, by default: each process holds its own copy of what it touches
 
 
@@ -79,10 +80,13 @@ def classify_lines(source: TextIO, out: TextIO, routing: RoutingTable, *, worker
         warm_up()  # loaded once here: forked workers share it
         methods = multiprocessing.get_all_start_methods()
         context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+        pending = chain(ahead, chunks)
         with context.Pool(workers, initializer=_start_worker, initargs=(routing,)) as pool:
-            for lines, failed in pool.imap(_triage_in_worker, chain(ahead, chunks)):
-                out.writelines(lines)
-                bad += failed
+            # A window of chunks at a time: standard input is never read far ahead of the output.
+            while window := list(islice(pending, workers * WINDOW_CHUNKS)):
+                for lines, failed in pool.imap(_triage_in_worker, window):
+                    out.writelines(lines)
+                    bad += failed
     if bad:
         print(f"lapor-bot: {bad} line(s) could not be read (see their \"error\")", file=sys.stderr)
     return 1 if bad else 0
