@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from ingest.link import KnownFacts
@@ -12,83 +13,51 @@ if TYPE_CHECKING:
     from ingest.store.batch import MentionBatch
 
 
+# Each lookup with the facts it finds together: reading one of them runs it once for all.
+_LOOKUPS: tuple[tuple[tuple[str, ...], Callable[[MentionBatch, Mention, Triage | None], dict[str, Any]]], ...] = (
+    (("edited_complaint", "edited_known"), lambda batch, mention, _: batch.edit_facts(mention)),
+    (("retweeted_complaint",), lambda batch, mention, _: {"retweeted_complaint": batch.complaint_of(mention.retweet_of)}),
+    (("quoted_complaint",), lambda batch, mention, _: {"quoted_complaint": batch.complaint_of(mention.quote_of)}),
+    (("thread_complaint",), lambda batch, mention, _: {"thread_complaint": batch.thread_complaint(mention)}),
+    (("recent_complaint",), lambda batch, mention, _: {"recent_complaint": batch.recent_complaint(mention)}),
+    (("repeated_complaint", "repeat_reason"), lambda batch, mention, triage: batch.repeat(mention, triage)),
+    (("related_complaint", "related_reason", "campaign_complaint", "campaign_reason"),
+     lambda batch, mention, triage: batch.related(mention, triage)),
+)
+_LOOKUP_OF = {name: lookup for lookup in _LOOKUPS for name in lookup[0]}
+_DEFAULT_FACTS = KnownFacts()
+
+
+class _Fact:
+    """One field of `KnownFacts`, read from the mention's lookups (run on first read)."""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __get__(self, facts: LazyFacts, owner: type) -> Any:
+        if self.name not in facts.found:
+            names, look_up = _LOOKUP_OF[self.name]
+            facts.found.update({name: getattr(_DEFAULT_FACTS, name) for name in names})
+            facts.found.update(look_up(facts.batch, facts.mention, facts.triage))
+        return facts.found[self.name]
+
+
 class LazyFacts:
     """The `KnownFacts` of one mention, each looked up in the batch's session when first read."""
 
+    edited_complaint = _Fact()
+    edited_known = _Fact()
+    retweeted_complaint = _Fact()
+    quoted_complaint = _Fact()
+    thread_complaint = _Fact()
+    recent_complaint = _Fact()
+    repeated_complaint = _Fact()
+    repeat_reason = _Fact()
+    related_complaint = _Fact()
+    related_reason = _Fact()
+    campaign_complaint = _Fact()
+    campaign_reason = _Fact()
+
     def __init__(self, batch: MentionBatch, mention: Mention, triage: Triage | None) -> None:
-        self._batch, self._mention, self._triage = batch, mention, triage
-        self._found: dict[str, Any] = {}
-
-    def _group(self, name: str, look_up: Any) -> Any:
-        """Return one fact; its lookup fills every fact it finds (absent ones keep their default)."""
-        if name not in self._found:
-            for key in _GROUPS[name]:
-                self._found.setdefault(key, getattr(_DEFAULT_FACTS, key))
-            self._found.update(look_up())
-        return self._found[name]
-
-    @property
-    def edited_complaint(self) -> int | None:
-        return self._group("edited_complaint", lambda: self._batch.edit_facts(self._mention))
-
-    @property
-    def edited_known(self) -> bool:
-        return self._group("edited_known", lambda: self._batch.edit_facts(self._mention))
-
-    @property
-    def retweeted_complaint(self) -> int | None:
-        return self._group("retweeted_complaint",
-                           lambda: {"retweeted_complaint": self._batch.complaint_of(self._mention.retweet_of)})
-
-    @property
-    def quoted_complaint(self) -> int | None:
-        return self._group("quoted_complaint",
-                           lambda: {"quoted_complaint": self._batch.complaint_of(self._mention.quote_of)})
-
-    @property
-    def thread_complaint(self) -> int | None:
-        return self._group("thread_complaint",
-                           lambda: {"thread_complaint": self._batch.thread_complaint(self._mention)})
-
-    @property
-    def recent_complaint(self) -> int | None:
-        return self._group("recent_complaint",
-                           lambda: {"recent_complaint": self._batch.recent_complaint(self._mention)})
-
-    @property
-    def repeated_complaint(self) -> int | None:
-        return self._group("repeated_complaint", lambda: self._batch.repeat(self._mention, self._triage))
-
-    @property
-    def repeat_reason(self) -> str:
-        return self._group("repeat_reason", lambda: self._batch.repeat(self._mention, self._triage))
-
-    @property
-    def related_complaint(self) -> int | None:
-        return self._group("related_complaint", lambda: self._batch.related(self._mention, self._triage))
-
-    @property
-    def related_reason(self) -> str:
-        return self._group("related_reason", lambda: self._batch.related(self._mention, self._triage))
-
-    @property
-    def campaign_complaint(self) -> int | None:
-        return self._group("campaign_complaint", lambda: self._batch.related(self._mention, self._triage))
-
-    @property
-    def campaign_reason(self) -> str:
-        return self._group("campaign_reason", lambda: self._batch.related(self._mention, self._triage))
-
-
-_DEFAULT_FACTS = KnownFacts()
-# The facts each lookup finds together (reading one of them runs the lookup once for all).
-_GROUP_MEMBERS = (
-    ("edited_complaint", "edited_known"),
-    ("retweeted_complaint",),
-    ("quoted_complaint",),
-    ("thread_complaint",),
-    ("recent_complaint",),
-    ("repeated_complaint", "repeat_reason"),
-    ("related_complaint", "related_reason", "campaign_complaint", "campaign_reason"),
-)
-_GROUPS = {name: members for members in _GROUP_MEMBERS for name in members}
+        self.batch, self.mention, self.triage = batch, mention, triage
+        self.found: dict[str, Any] = {}
