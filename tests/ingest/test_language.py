@@ -9,6 +9,10 @@ from ingest.language import Language, detect_language, strip_for_detection
 LONG_INDONESIAN = "jalan di depan rumah saya rusak parah sudah tiga bulan belum diperbaiki"
 LONG_ENGLISH = "The road in front of my house has been broken for three months now"
 LONG_SPANISH = "Buenos dias amigos como estan ustedes hoy en la ciudad de Madrid"
+# Long texts with few function words: the word rule leans one way but is not sure on its own.
+SPARSE_INDONESIAN = "Pelayanan administrasi kependudukan kecamatan Padang Utara lambat sekali, petugasnya jarang hadir di tempat"
+SPARSE_ENGLISH = "Terrible queue at the Padang population office, officers absent, nobody answers phone calls"
+UNCLEAR_ENGLISH = "Broken streetlights along Sudirman avenue, drivers cannot see pedestrians at night"
 
 
 @pytest.mark.parametrize(
@@ -37,8 +41,13 @@ LONG_SPANISH = "Buenos dias amigos como estan ustedes hoy en la ciudad de Madrid
         (LONG_INDONESIAN, None, "id", "rule"),  # the word rule is sure: langdetect is not asked
         (LONG_ENGLISH, None, "en", "rule"),
         (LONG_SPANISH, None, "other", "langdetect"),
-        # langdetect overrules X only on a long text and only when very sure.
-        (LONG_INDONESIAN, "en", "id", "langdetect"),
+        # On a long text, a very clear word count overrules X (no langdetect needed)...
+        (LONG_INDONESIAN, "en", "id", "rule"),
+        (LONG_ENGLISH, "in", "en", "rule"),
+        # ...a less clear one asks langdetect, which overrules X only when very sure.
+        (SPARSE_INDONESIAN, "en", "id", "langdetect"),
+        (SPARSE_ENGLISH, "in", "en", "langdetect"),
+        (UNCLEAR_ENGLISH, "in", "id", "x"),  # langdetect says "en" at 0.71 only: X's tag stays
         # Non-Latin scripts are another language even when short.
         ("ありがとうございます", None, "other", "rule"),
         ("ありがとうございます", "ja", "other", "x"),

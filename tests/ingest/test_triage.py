@@ -98,3 +98,21 @@ def test_any_text_gets_a_valid_triage(text):
     assert triage.kind in ("pengaduan", "aspirasi", "permintaan_informasi", "apresiasi", "lainnya", "spam")
     assert 0.0 <= triage.kind_confidence <= 1.0 and 0.0 <= triage.category_confidence <= 1.0
     assert triage.reasons
+
+
+def test_warm_up_fills_the_word_caches_of_the_model_and_the_rules():
+    from ingest.classify import DEFAULT_RULES
+    from ingest.model import load_model
+    from ingest.triage import warm_up
+
+    model = load_model()
+    words = [word for word in model.word_terms if " " not in word]
+    model.char_indices.cache_clear()  # type: ignore[attr-defined]
+    DEFAULT_RULES.starts.cache_clear()  # type: ignore[attr-defined]
+    warm_up()
+    for cached in (model.char_indices, DEFAULT_RULES.starts):
+        before = cached.cache_info()  # type: ignore[attr-defined]
+        assert before.currsize >= len(words)
+        for word in words[:: len(words) // 50]:
+            cached(word)
+        assert cached.cache_info().hits - before.hits == len(words[:: len(words) // 50])  # type: ignore[attr-defined]
