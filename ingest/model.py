@@ -57,6 +57,10 @@ _REPEATED = re.compile(r"([^\W\d_])\1{2,}")  # "parahhh" → "parah"; "maaf" sta
 _REDUPLICATED = re.compile(r"\b([^\W\d_]{2,})2\b")  # "anak2" → "anak anak"
 _DIGITS = re.compile(r"\d+")
 _TOKEN = re.compile(r"[^\W_]+|[?!]|[\u2600-\u27bf\U0001f300-\U0001faff]")
+# How the placeholder words of `tokens` are shown to an officer in a reason.
+READABLE_PLACEHOLDERS = {
+    "urlx": "<link>", "mentionx": "<@handle>", "emailx": "<e-mail>", "nomorx": "<long number>", "0": "<number>",
+}
 
 # Common Indonesian chat spellings, folded so short tweets share words with formal texts.
 SPELLINGS: dict[str, str] = dict(
@@ -149,6 +153,12 @@ class Model:
     rule_kinds: tuple[str, ...] = ()  # the kind order of the rule signals it was trained on
     complaint_min: float = 0.5  # least calibrated probability of a complaint, chosen in training
     char_indices: Callable[[str], tuple[int, ...]] = field(repr=False, default=lambda word: ())
+    # Every head's intercepts, temperature and offsets laid out by weight column (the fused
+    # head's temperature 1 and offsets 0: it is calibrated after the rules are added), so one
+    # vector operation scores and calibrates all heads at once.
+    column_intercepts: np.ndarray = field(repr=False, default_factory=lambda: np.zeros(0))
+    column_temperatures: np.ndarray = field(repr=False, default_factory=lambda: np.zeros(0))
+    column_offsets: np.ndarray = field(repr=False, default_factory=lambda: np.zeros(0))
 
 
 @dataclass(frozen=True)
@@ -193,6 +203,12 @@ def build_model(meta: dict[str, Any], idf: np.ndarray, weights: np.ndarray) -> M
     word_terms = tuple(meta["word_vocab"])
     char_vocab = {term: i + len(word_terms) for i, term in enumerate(meta["char_vocab"])}
     heads = {name: _head(spec) for name, spec in meta["heads"].items()}
+    columns = np.asarray(weights).shape[1]
+    intercepts, temperatures, offsets = np.zeros(columns), np.ones(columns), np.zeros(columns)
+    for name, head in heads.items():
+        intercepts[head.columns] = head.intercepts
+        if name != "fused":
+            temperatures[head.columns], offsets[head.columns] = head.temperature, head.offsets
     return Model(
         word_vocab={term: i for i, term in enumerate(word_terms)},
         char_vocab=char_vocab,
@@ -207,6 +223,9 @@ def build_model(meta: dict[str, Any], idf: np.ndarray, weights: np.ndarray) -> M
         rule_kinds=tuple(meta["rule_kinds"]),
         complaint_min=float(meta.get("complaint_min", 0.5)),
         char_indices=_char_index_cache(char_vocab),
+        column_intercepts=intercepts,
+        column_temperatures=temperatures,
+        column_offsets=offsets,
     )
 
 
@@ -249,13 +268,19 @@ def features(text: str, model: Model) -> Features:
     if not ids.size:
         return Features(ids, np.zeros(0))
     ids.sort()
-    starts = np.flatnonzero(np.concatenate(([True], ids[1:] != ids[:-1])))
+    first = np.empty(ids.size, dtype=bool)  # where each distinct feature's run starts
+    first[0] = True
+    np.not_equal(ids[1:], ids[:-1], out=first[1:])
+    starts = first.nonzero()[0]
     indices = ids[starts]
-    tf = np.diff(np.append(starts, ids.size)).astype(np.float64)
-    values = (np.log(tf) + 1.0) * model.idf[indices]
-    split = int(np.searchsorted(indices, len(model.word_terms)))
+    ends = np.empty_like(starts)
+    ends[:-1], ends[-1] = starts[1:], ids.size
+    values = np.log(ends - starts)  # sublinear tf: 1 + log(count), times idf
+    values += 1.0
+    values *= model.idf[indices]
+    split = int(indices.searchsorted(len(model.word_terms)))
     for block in (values[:split], values[split:]):  # each block to unit length; zero stays zero
-        norm = math.sqrt(float(block @ block))
+        norm = math.sqrt(block @ block)
         if norm > 0:
             block /= norm  # a view of this function's own array: nothing outside changes
     return Features(indices, values)
@@ -282,36 +307,44 @@ def predict(text: str, model: Model | None = None) -> ModelPrediction:
     model = model if model is not None else load_model()
     vector = features(text, model)
     rows = model.weights[vector.indices]  # gathered once: the scores and the reasons read them
-    scores = vector.values @ rows
-    kind_scores, category_scores = head_scores(scores, model.kind), head_scores(scores, model.category)
-    kind_p, category_p = model.kind.probabilities(kind_scores), model.category.probabilities(category_scores)
+    scores = vector.values @ rows + model.column_intercepts  # every head's decision scores
+    logits = scores / model.column_temperatures + model.column_offsets
+    kind_scores, category_scores = scores[model.kind.columns], scores[model.category.columns]
+    kind_p, category_p = probabilities(logits[model.kind.columns]), probabilities(logits[model.category.columns])
     kind_index, category_index = int(kind_scores.argmax()), int(category_scores.argmax())
     kind, category = model.kind.labels[kind_index], model.category.labels[category_index]
-    reasons = (
-        _top_terms(vector, rows, model, model.kind.start + kind_index, f"kind={kind}", kind_p[kind_index]),
-        _top_terms(
-            vector, rows, model, model.category.start + category_index, f"category={category}", category_p[category_index]
-        ),
+    kind_confidence, category_confidence = float(kind_p[kind_index]), float(category_p[category_index])
+    kind_terms, category_terms = _top_terms(
+        vector, rows, model, (model.kind.start + kind_index, model.category.start + category_index)
     )
-    fused = head_scores(scores, model.fused)
     return ModelPrediction(
         kind=kind,
-        kind_confidence=float(kind_p[kind_index]),
+        kind_confidence=kind_confidence,
         category=category,
-        category_confidence=float(category_p[category_index]),
-        reasons=reasons,
-        category_probabilities=tuple(zip(model.category.labels, map(float, category_p))),
-        fused_scores=tuple(zip(model.fused.labels, map(float, fused))),
+        category_confidence=category_confidence,
+        reasons=(
+            f"model: {kind_terms} → kind={kind} ({kind_confidence:.2f})",
+            f"model: {category_terms} → category={category} ({category_confidence:.2f})",
+        ),
+        category_probabilities=tuple(zip(model.category.labels, category_p.tolist())),
+        fused_scores=tuple(zip(model.fused.labels, scores[model.fused.columns].tolist())),
     )
 
 
-def _top_terms(
-    vector: Features, rows: np.ndarray, model: Model, column: int, decision: str, confidence: float
-) -> str:
-    """Name the words that pushed a text most towards a decision: 'model: "a", "b" → x (0.93)'."""
-    words = int(np.searchsorted(vector.indices, len(model.word_terms)))
-    indices = vector.indices[:words]
-    contributions = vector.values[:words] * rows[:words, column]
-    order = np.argsort(-contributions, kind="stable")[:TOP_TERMS]
-    terms = ", ".join(f'"{model.word_terms[indices[i]]}"' for i in order if contributions[i] > 0)
-    return f"model: {terms or 'no telling word'} → {decision} ({confidence:.2f})"
+def readable_term(term: str) -> str:
+    """Return a model term as an officer reads it: "mentionx admin" is "<@handle> admin"."""
+    return " ".join(READABLE_PLACEHOLDERS.get(word, word) for word in term.split(" "))
+
+
+def _top_terms(vector: Features, rows: np.ndarray, model: Model, columns: tuple[int, int]) -> tuple[str, str]:
+    """Name, for each of two weight columns, the words that pushed the text most towards it."""
+    words = int(vector.indices.searchsorted(len(model.word_terms)))
+    contributions = rows[:words, list(columns)] * vector.values[:words, None]
+    order = np.argsort(-contributions, axis=0, kind="stable")[:TOP_TERMS].T.tolist()
+    pushed, terms = contributions.T.tolist(), vector.indices[:words].tolist()
+    first, second = (
+        ", ".join(f'"{readable_term(model.word_terms[terms[i]])}"' for i in order[j] if pushed[j][i] > 0)
+        or "no telling word"
+        for j in range(2)
+    )
+    return first, second

@@ -26,6 +26,7 @@ from ingest.model import (
     head_scores,
     load_model,
     predict,
+    readable_term,
     tokens,
     word_ngrams,
 )
@@ -391,3 +392,24 @@ def test_the_trained_complaint_threshold_decides(model: Model) -> None:
     rule, prediction = classify(text), predict(text, model)
     assert decide(text, "id", rule, prediction, replace(model, complaint_min=0.0)).kind == "pengaduan"
     assert decide(text, "id", rule, prediction, replace(model, complaint_min=1.01)).kind != "pengaduan"
+
+
+@pytest.mark.parametrize(
+    ("term", "shown"),
+    [
+        ("mentionx admin", "<@handle> admin"),
+        ("urlx", "<link>"),
+        ("nik nomorx", "nik <long number>"),
+        ("emailx", "<e-mail>"),
+        ("sudah 0", "sudah <number>"),  # digits are folded to "0" ("sudah 3 minggu")
+        ("taxi", "taxi"),  # a real word with an x stays as it is
+        ("jalan rusak", "jalan rusak"),
+    ],
+)
+def test_placeholder_terms_are_readable_in_reasons(term: str, shown: str) -> None:
+    assert readable_term(term) == shown
+
+
+def test_reasons_name_placeholders_as_an_officer_reads_them(model: Model) -> None:
+    reasons = " ".join(predict("@lapor1708 min tolong cek https://t.co/x kapan diperbaiki", model).reasons)
+    assert "mentionx" not in reasons and "urlx" not in reasons
