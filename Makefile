@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-postgres lint bench model evaluate sandbox console screenshots clean
+.PHONY: run test test-postgres lint bench model evaluate sandbox console screenshots compiled clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (set PYTHON=...)")'
@@ -38,7 +38,7 @@ lint: $(STAMP)
 		ingest/model.py ingest/decide.py ingest/lifecycle.py ingest/dedupe.py ingest/match_text.py \
 		replies/compose.py replies/policy.py replies/optout.py replies/followup.py replies/templates.py \
 		ingest/workdays.py ingest/sla.py replies/forward/message.py replies/forward/signing.py \
-		replies/forward/types.py ingest/walk.py
+		replies/forward/types.py ingest/walk.py ingest/compiled_core.py
 
 ## Print the benchmarks' figures (they read ../shared/data).
 bench: $(STAMP)
@@ -79,5 +79,10 @@ console: $(STAMP)
 screenshots: $(STAMP)
 	$(BIN)/python scripts/screenshots.py
 
+## Compile the triage's modules with mypyc (optional, about 1.2x faster; needs a C compiler).
+compiled: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[compiled]'
+	$(BIN)/python scripts/compile_core.py
+
 clean:
-	rm -rf $(VENV) lapor.db lapor.db-wal lapor.db-shm lapor-sandbox.json
+	rm -rf $(VENV) lapor.db lapor.db-wal lapor.db-shm lapor-sandbox.json ingest/*.so

@@ -381,8 +381,11 @@ def main() -> None:
     from ingest.triage import warm_up
 
     warm_up()  # as the bot does when it starts
+    from ingest.compiled_core import loaded_compiled
+
+    build = f"{len(loaded_compiled())} triage modules compiled with mypyc" if loaded_compiled() else "pure Python"
     print(f"pipeline throughput: {args.mentions} mentions, {sum(map(len, bodies)) / 1e6:.1f} MB of raw pages; "
-          f"one process, one core")
+          f"one process, one core; {build}")
     with tempfile.TemporaryDirectory(prefix="lapor-bench-") as folder, sqlite_databases(Path(folder)) as databases:
         measure("SQLite", bodies, databases, lambda url: floor_sqlite(bodies, Path(url.removeprefix("sqlite:///"))),
                 args.rounds, not args.no_profile, config)

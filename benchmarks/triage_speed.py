@@ -5,7 +5,8 @@
 DATA_DIR defaults to ../shared/data next to the repository. The texts are the labelled
 tweets plus real complaints cut to a post's length (280 characters), triaged as mentions:
 with X's language tag ("in", the common case) and without one (as `lapor-bot classify
---jsonl` sees them). The target is at least 2,000 mentions per second.
+--jsonl` sees them). The target is at least 2,000 mentions per second. It says whether the
+triage's modules are compiled (`make compiled`, scripts/compile_core.py) or pure Python.
 """
 
 from __future__ import annotations
@@ -43,6 +44,15 @@ def _rate(texts: list[str], lang: str | None, rounds: int) -> float:
     return best
 
 
+def _build() -> str:
+    from ingest.compiled_core import MODULES, loaded_compiled
+
+    compiled = loaded_compiled()
+    if not compiled:
+        return "pure Python (`make compiled` builds them with mypyc)"
+    return f"{len(compiled)} of {len(MODULES)} compiled with mypyc (scripts/compile_core.py)"
+
+
 def main() -> None:
     """Print load time, mentions per second with and without X's tag, and peak memory."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -58,6 +68,7 @@ def main() -> None:
     loaded = time.perf_counter() - started
     print(f"triage of {len(texts)} texts ({sum(map(len, texts)) / len(texts):.0f} characters on average)")
     print(f"  load (rules, gazetteer, routing, model, first call): {loaded:.2f} s")
+    print(f"  triage modules: {_build()}")
     for label, lang in (("with X's lang tag", "in"), ("without a tag", None)):
         rate = _rate(texts, lang, args.rounds)
         verdict = "meets" if rate >= TARGET else "BELOW"

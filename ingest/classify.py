@@ -33,9 +33,10 @@ import unicodedata
 from dataclasses import dataclass, field
 from collections.abc import Callable, Iterable
 from functools import lru_cache
+from importlib import resources
 from pathlib import Path
 
-RULES_DIR = Path(__file__).parent / "rules"
+RULES_DIR = Path(str(resources.files("ingest") / "rules"))  # not __file__: wrong in a compiled module
 KEYWORDS_FILE = RULES_DIR / "keywords.toml"
 CATEGORIES_FILE = RULES_DIR / "categories.csv"
 KINDS_FILE = RULES_DIR / "kinds.csv"

@@ -169,7 +169,7 @@ def place_hit(full_name: str, place_type: str | None, gazetteer: Gazetteer) -> N
 @lru_cache(maxsize=4)
 def _starters(gazetteer: Gazetteer) -> frozenset[str]:
     """Return every word at which a name, prefix, village or street may start."""
-    return gazetteer.first_words | PREFIXES.keys() | VILLAGE_WORDS | STREET_WORDS
+    return gazetteer.first_words.union(PREFIXES, VILLAGE_WORDS, STREET_WORDS)
 
 
 def _text_hits(words: Words, gazetteer: Gazetteer, verb: str) -> Iterator[NameHit]:
