@@ -4,15 +4,16 @@
     python scripts/compile_core.py --clean   # remove them: back to pure Python
     python scripts/compile_core.py --status  # say which modules are compiled, and whether current
 
-mypyc (part of mypy, the `dev` extra) turns these type-annotated modules into C extensions.
-Python then imports `ingest/<module>.cpython-*.so` in place of `ingest/<module>.py`. Nothing
-else changes: the same code, the same answers (tests/test_compiled_core.py compiles them and
-compares their triage of the dev texts with the pure-Python one). It needs a C compiler and
-Python's headers (Debian: `apt install gcc python3-dev`).
+mypyc (part of mypy: the `compiled` extra) turns the type-annotated modules listed in
+`ingest.compiled_core.MODULES` into C extensions. Python then imports
+`ingest/<module>.cpython-*.so` in place of `ingest/<module>.py`. Nothing else changes: the
+same code, the same answers (tests/ingest/test_compiled_core.py compiles a copy and compares
+its triage of dev texts with the pure-Python one). It needs a C compiler and Python's headers
+(Debian: `apt install gcc python3-dev`).
 
-A compiled module is a snapshot of its source. `ingest.compiled_core.check()`, called when
-the triage is first loaded, refuses to run a compiled module older than its source: compile
-again after editing, or clean.
+A compiled module is a snapshot of its source. `ingest.compiled_core.check()`, run when
+`ingest` is imported, refuses a compiled module older than its source: compile again after
+editing, or clean.
 """
 
 from __future__ import annotations
