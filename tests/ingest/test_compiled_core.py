@@ -133,3 +133,18 @@ def test_the_guard_runs_when_ingest_is_imported():
     source = (REPO_ROOT / "ingest" / "__init__.py").read_text(encoding="utf-8")
     assert "_check_compiled_core()" in source
     assert compiled_core.PACKAGE == REPO_ROOT / "ingest"
+
+
+def test_the_command_line_says_in_one_line_that_the_build_is_stale(tmp_path):
+    """`lapor-bot` (any command: it imports `bot`) exits with the fix, not a traceback."""
+    for package in ("bot", "ingest"):
+        shutil.copytree(REPO_ROOT / package, tmp_path / package, ignore=shutil.ignore_patterns("*.so", "__pycache__"))
+    for name in ALL_COMPILED:  # never loaded: the guard stops the import first
+        (tmp_path / "ingest" / f"{name}{SUFFIX}").write_bytes(b"")
+        os.utime(tmp_path / "ingest" / f"{name}{SUFFIX}", (1_000_000_000, 1_000_000_000))
+    env = {**os.environ, "PYTHONPATH": str(tmp_path)}
+    done = subprocess.run([sys.executable, "-c", "import bot.cli"], cwd=tmp_path, env=env, capture_output=True,
+                          text=True, timeout=60)
+    assert done.returncode == 1
+    assert done.stderr.startswith("lapor-bot: ") and "changed after the triage was compiled" in done.stderr
+    assert "Traceback" not in done.stderr
