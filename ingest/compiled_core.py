@@ -32,13 +32,14 @@ def _suffix() -> str:
     return str(sysconfig.get_config_var("EXT_SUFFIX") or EXTENSION_SUFFIXES[0])
 
 
-def _names() -> tuple[str, ...]:
+def built_names() -> tuple[str, ...]:
+    """Return the names of the extensions a build makes: every module, then the shared library."""
     return (*MODULES, GROUP.rsplit(".", 1)[1] + "__mypyc")
 
 
 def compiled_files(package: Path = PACKAGE) -> list[Path]:
     """Return the compiled files of this Python present in `package`."""
-    return [path for name in _names() if (path := package / f"{name}{_suffix()}").exists()]
+    return [path for name in built_names() if (path := package / f"{name}{_suffix()}").exists()]
 
 
 def stale_modules(package: Path = PACKAGE) -> list[str]:
@@ -56,9 +57,9 @@ def check(package: Path = PACKAGE) -> bool:
     found = compiled_files(package)
     if not found:
         return False
-    if len(found) != len(_names()):
+    if len(found) != len(built_names()):
         present = {path.name for path in found}
-        missing = [name for name in _names() if f"{name}{_suffix()}" not in present]
+        missing = [name for name in built_names() if f"{name}{_suffix()}" not in present]
         raise StaleCompiledCore(f"the compiled triage in {package} is incomplete (no {', '.join(missing)}): {FIX}")
     if stale := stale_modules(package):
         names = ", ".join(f"{module}.py" for module in stale)

@@ -35,7 +35,9 @@ _spec = importlib.util.spec_from_file_location("_lapor_compiled_core", PACKAGE /
 assert _spec is not None and _spec.loader is not None
 core = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(core)
-GROUP, MODULES, compiled_files, stale_modules = core.GROUP, core.MODULES, core.compiled_files, core.stale_modules
+GROUP, MODULES, built_names, compiled_files, stale_modules = (
+    core.GROUP, core.MODULES, core.built_names, core.compiled_files, core.stale_modules
+)
 SETUP = """
 from setuptools import setup
 from mypyc.build import mypycify
@@ -62,7 +64,7 @@ def build(package: Path = PACKAGE, verbose: bool = False) -> list[Path]:
             output = (done.stdout or "")[-3000:] + (done.stderr or "")[-3000:]
             raise SystemExit(f"mypyc failed (a C compiler and Python's headers are needed):\n{output}")
         clean(package)
-        built = [work / "ingest" / f"{name}{suffix}" for name in (*MODULES, GROUP.split(".")[-1] + "__mypyc")]
+        built = [work / "ingest" / f"{name}{suffix}" for name in built_names()]
         missing = [path.name for path in built if not path.exists()]
         if missing:
             raise SystemExit(f"mypyc did not build {', '.join(missing)}")
