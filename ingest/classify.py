@@ -51,8 +51,10 @@ _URL = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
 _MENTION = re.compile(r"(?<!\w)@\w+")
 _MASK = re.compile(r"\[(?:NIK|TELEPON|EMAIL|NOMOR)\]", re.IGNORECASE)
 _REPEATED_LETTER = re.compile(r"([^\W\d_])\1+")
+_REPEATED_ASCII_LETTER = re.compile(r"([a-z])\1+")  # the same on folded ASCII text, twice as fast
 _REDUPLICATION = re.compile(r"\b([^\W\d_]{2,})2(?=\s|$)")  # "anak2" → "anak anak"
 _NOT_WORD = re.compile(r"[\W_]+")
+_NOT_ASCII_WORD = re.compile(r"[^a-z0-9]+")  # the same on folded ASCII text, a little faster
 
 
 @dataclass(frozen=True)
@@ -87,7 +89,7 @@ class KeywordTable:
         if not self.wildcard_first and self.first_words.isdisjoint(words):
             return ()  # no keyword can start anywhere: the common case, decided in C
         positions, unique = _positions(words)
-        starts = {word: found for word in unique if (found := self.candidates(word))}
+        starts = {word: self.plan(found) for word in unique if (found := self.candidates(word))}
         return self.scan(words, positions, starts)
 
     def candidates(self, word: str) -> tuple[int, ...]:
@@ -97,27 +99,55 @@ class KeywordTable:
             return exact
         return exact + tuple(i for i in self.wildcard_first if _token_matches(self.keywords[i].tokens[0], word))
 
+    def plan(self, candidates: tuple[int, ...]) -> Plan:
+        """Sort the keywords that may start at a word by the word they need next (see `Plan`)."""
+        by_second: dict[str, list[int]] = {}
+        for i in candidates:
+            tokens = self.keywords[i].tokens
+            if len(tokens) > 1 and "*" not in tokens[1]:
+                by_second.setdefault(tokens[1], [])
+        for second, kept in by_second.items():
+            kept.extend(i for i in candidates if _may_follow(self.keywords[i].tokens, second))
+        others = tuple(i for i in candidates if _may_follow(self.keywords[i].tokens, None))
+        return others, {second: tuple(kept) for second, kept in by_second.items()}
+
     def scan(
-        self, words: tuple[str, ...], positions: dict[str, list[int]], starts: dict[str, tuple[int, ...]]
+        self, words: tuple[str, ...], positions: dict[str, list[int]], starts: dict[str, Plan]
     ) -> tuple[Keyword, ...]:
-        """Return the keywords found from the positions of the words in `starts` (word: candidates)."""
+        """Return the keywords found from the positions of the words in `starts` (word: its plan)."""
         seen: dict[int, Keyword] = {}
         free = 0  # a match covers its words: the next one starts after it
+        last = len(words) - 1
         for position in sorted(p for word in starts for p in positions[word]):
             if position < free:
                 continue
-            candidates = starts[words[position]]
-            if len(candidates) == 1 and candidates[0] in self.single_words:
-                best = candidates[0]  # a one-word keyword: it matches where its word stands
+            others, by_second = starts[words[position]]
+            if not by_second and len(others) == 1 and others[0] in self.single_words:
+                best = others[0]  # a one-word keyword: it matches where its word stands
                 seen.setdefault(best, self.keywords[best])
                 free = position + 1
                 continue
+            candidates = by_second.get(words[position + 1], others) if position < last else others
             found = [i for i in candidates if _matches_at(self.keywords[i], words, position)]
             if found:
                 best = max(found, key=lambda i: self.keywords[i].length)
                 seen.setdefault(best, self.keywords[best])
                 free = position + len(self.keywords[best].tokens)
         return tuple(seen.values())
+
+
+# The keywords that may start at one word, split by what must come next: (those that do not
+# need a given next word, in table order; for each next word some keyword needs, every keyword
+# that may match before it, in table order). Checking only these finds the same keywords as
+# checking them all, in the same order, so the longest match and ties come out the same.
+Plan = tuple[tuple[int, ...], dict[str, tuple[int, ...]]]
+
+
+def _may_follow(tokens: tuple[str, ...], second: str | None) -> bool:
+    """Tell whether a keyword may match before `second` (None: a word no keyword names)."""
+    if len(tokens) == 1 or "*" in tokens[1]:
+        return True
+    return tokens[1] == second
 
 
 @lru_cache(maxsize=8)
@@ -165,7 +195,7 @@ def _table(code: str, keywords: tuple[Keyword, ...]) -> KeywordTable:
     return KeywordTable(code, keywords, index_map, tuple(wildcard), frozenset(index_map), pattern, single)
 
 
-def _start_index(tables: tuple[KeywordTable, ...]) -> Callable[[str], tuple[tuple[int, tuple[int, ...]], ...]]:
+def _start_index(tables: tuple[KeywordTable, ...]) -> Callable[[str], tuple[tuple[int, Plan], ...]]:
     """Return a cached function: the tables (and keywords) in which a word may begin a keyword.
 
     Words repeat across texts, so each word's lookup over all tables (wildcards included)
@@ -173,9 +203,9 @@ def _start_index(tables: tuple[KeywordTable, ...]) -> Callable[[str], tuple[tupl
     """
 
     @lru_cache(maxsize=WORD_CACHE)
-    def starts(word: str) -> tuple[tuple[int, tuple[int, ...]], ...]:
+    def starts(word: str) -> tuple[tuple[int, Plan], ...]:
         found = ((number, table.candidates(word)) for number, table in enumerate(tables))
-        return tuple((number, candidates) for number, candidates in found if candidates)
+        return tuple((number, tables[number].plan(candidates)) for number, candidates in found if candidates)
 
     return starts
 
@@ -203,8 +233,8 @@ class Rules:
     shortener_hosts: frozenset[str]
     kind_codes: frozenset[str]
     category_codes: frozenset[str]
-    # word -> ((table number in `tables`, its keyword candidates), ...); set in __post_init__
-    starts: Callable[[str], tuple[tuple[int, tuple[int, ...]], ...]] = field(
+    # word -> ((table number in `tables`, the plan of its keyword candidates), ...); set in __post_init__
+    starts: Callable[[str], tuple[tuple[int, Plan], ...]] = field(
         init=False, repr=False, compare=False, hash=False
     )
 
@@ -219,10 +249,10 @@ class Rules:
     def match_all(self, words: tuple[str, ...]) -> tuple[tuple[Keyword, ...], ...]:
         """Return the keywords found in `words` for every table of `tables`, in one pass."""
         positions, unique = _positions(words)
-        starts: dict[int, dict[str, tuple[int, ...]]] = {}
+        starts: dict[int, dict[str, Plan]] = {}
         for word in unique:
-            for number, candidates in self.starts(word):
-                starts.setdefault(number, {})[word] = candidates
+            for number, plan in self.starts(word):
+                starts.setdefault(number, {})[word] = plan
         return tuple(
             table.scan(words, positions, starts[number]) if number in starts else ()
             for number, table in enumerate(self.tables)
@@ -268,8 +298,11 @@ def normalise_text(text: str) -> str:
         text = _MENTION.sub(" ", _URL.sub(" ", text))
     if "[" in text:
         text = _MASK.sub(" ", text)
-    text = _REDUPLICATION.sub(r"\1 \1", _NOT_WORD.sub(" ", text))
-    text = _REPEATED_LETTER.sub(r"\1", text)
+    is_ascii = text.isascii()
+    text = (_NOT_ASCII_WORD if is_ascii else _NOT_WORD).sub(" ", text)
+    if "2" in text:  # "anak2"
+        text = _REDUPLICATION.sub(r"\1 \1", text)
+    text = (_REPEATED_ASCII_LETTER if is_ascii else _REPEATED_LETTER).sub(r"\1", text)
     return " ".join(text.split())
 
 
@@ -459,8 +492,9 @@ def _kind_evidence(
 ) -> dict[str, tuple[Keyword, ...]]:
     """Return the keywords found for each kind, plus "?" and shortened links."""
     hits = {code: found[code] for code in SIGNAL_KINDS}
-    urls = _URL.findall(text)
-    if "?" in _URL.sub(" ", text):
+    linked = "://" in text or "www." in text.lower()  # what _URL needs: most texts have no link
+    urls = _URL.findall(text) if linked else []
+    if "?" in (_URL.sub(" ", text) if linked else text):
         hits["permintaan_informasi"] += (Keyword("?", rules.settings.question_mark_weight),)
     hosts = {_host(url) for url in urls} & rules.shortener_hosts
     if hosts:

@@ -23,6 +23,7 @@ from ingest.classify import normalise_text
 
 _LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a"})
 _LETTER_DIGIT = re.compile(r"[a-z][0-9@]|[0-9@][a-z]", re.IGNORECASE)
+_DIGIT_OR_AT = re.compile(r"[0-9@]")  # what _LETTER_DIGIT needs, found three times as fast
 _WORD_WITH_DIGITS = re.compile(r"\b(?=\w*[a-z])(?=\w*[0-9@])[\w@]+\b", re.IGNORECASE)
 
 ABUSIVE = (
@@ -117,7 +118,7 @@ def find_urgency(text: str) -> FlagHit | None:
 @lru_cache(maxsize=8)
 def _tokens(text: str) -> tuple[str, ...]:
     readable = text or ""
-    if _LETTER_DIGIT.search(readable):  # only then can a word hide letters as digits
+    if _DIGIT_OR_AT.search(readable) and _LETTER_DIGIT.search(readable):  # only then can a word hide letters as digits
         readable = _WORD_WITH_DIGITS.sub(lambda m: m.group().lower().translate(_LEET), readable)
     return tuple(normalise_text(readable).split())
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Literal
 
 from langdetect import DetectorFactory, detect_langs
@@ -96,7 +97,7 @@ class Language:
 def detect_language(text: str, x_lang: str | None) -> Language:
     """Return the language of `text`, trusting X's `lang` first (see the module docstring)."""
     cleaned = strip_for_detection(text)
-    long_enough = sum(map(len, _WORD.findall(cleaned))) >= MIN_LETTERS_FOR_LANGDETECT
+    long_enough = sum(map(len, _words(cleaned))) >= MIN_LETTERS_FOR_LANGDETECT
     from_x = _language_from_x(x_lang)
     if from_x is not None and from_x.code != "other":
         return _overruled_if_sure(cleaned, from_x) if long_enough else from_x
@@ -197,9 +198,17 @@ def _needed_to_beat_rule(guess: Language) -> float:
     return OVERRULE_PROBABILITY if guess.code == "other" else ACCEPT_PROBABILITY
 
 
+@lru_cache(maxsize=4)
+def _words(cleaned: str) -> tuple[str, ...]:
+    """Return the words of a cleaned text (cached: `detect_language` and the word rule both read them)."""
+    return tuple(_WORD.findall(cleaned))
+
+
 def _language_by_rule(cleaned: str) -> Language | None:
     """Count very common Indonesian and English words; None when neither side wins."""
-    words = [w.casefold() for w in _WORD.findall(cleaned)]
+    found = _words(cleaned)
+    # ASCII words casefold alone, so one call folds them all ("x y" has no other space to split on).
+    words = " ".join(found).casefold().split(" ") if found and cleaned.isascii() else [w.casefold() for w in found]
     indonesian = sum(map(_INDONESIAN_WORDS.__contains__, words))
     english = sum(map(_ENGLISH_WORDS.__contains__, words))
     if indonesian == english:

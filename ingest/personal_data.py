@@ -44,6 +44,7 @@ _END = r"(?![\d])(?![-./]\d)"
 
 _URL = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
 _DIGIT = re.compile(r"\d")
+_DIGITS_3 = re.compile(r"\d{3}")  # every NIK, NOP, phone and account number has three digits in a row
 _EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
 _NIK_GROUPED = re.compile(_START + r"\d{4}([ .-])\d{4}\1\d{4}\1\d{4}" + _END)
 _NIK_RUN = re.compile(r"(?<!\d)\d{14,21}(?!\d)")
@@ -92,10 +93,14 @@ def find_personal_data(text: str) -> tuple[PersonalDataSpan, ...]:
     """Return the personal data in `text`, in order, without overlaps."""
     if not _DIGIT.search(text):
         return tuple(_emails(text)) if "@" in text else ()  # every other kind has digits
-    urls = [(m.start(), m.end()) for m in _URL.finditer(text)]
+    linked = "://" in text or "www." in text.lower()
+    urls = [(m.start(), m.end()) for m in _URL.finditer(text)] if linked else []
     found: list[PersonalDataSpan] = []
     # Most specific first: a 16-digit run is a NIK before it could be an account number.
-    for spans in (_emails(text), _niks(text), _phones(text), _nomors(text), _plates(text)):
+    # Each detector runs only where it can match: e-mails need an "@", and NIK/NOP, phone and
+    # account numbers three digits in a row.
+    detectors = ((_emails,) if "@" in text else ()) + ((_niks, _phones, _nomors) if _DIGITS_3.search(text) else ())
+    for spans in (detect(text) for detect in (*detectors, _plates)):
         for span in spans:
             if not _overlaps(span, urls) and not _overlaps(span, found):
                 found.append(span)

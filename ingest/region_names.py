@@ -98,6 +98,9 @@ class Words:
     def of(cls, text: str) -> Words:
         """Tokenise `text` into letters-and-digits words and break tokens."""
         written = tuple(_TOKEN.findall(text))
+        if text.isascii():  # no token holds a space: fold them all in one call
+            folded = tuple(" ".join(written).lower().split(" ")) if written else ()
+            return cls(folded, written)
         folded = tuple(_TOKEN.findall(text.casefold()))
         if len(folded) != len(written):  # casefolding split a word ("İ")
             folded = tuple(token.casefold() for token in written)
@@ -125,7 +128,7 @@ class Words:
 
 def find_names(text: str, gazetteer: Gazetteer) -> tuple[NameHit, ...]:
     """Return the place names of a text and its hashtags, first mention of each name only."""
-    text = unicodedata.normalize("NFKC", _INVISIBLE.sub("", text))
+    text = unicodedata.normalize("NFKC", text if text.isascii() else _INVISIBLE.sub("", text))
     tags: list[str] = []
     plain = _NOT_PROSE.sub(lambda m: _mark(m.group(), tags), text)  # these break a name
     words = Words.of(plain)
