@@ -27,6 +27,7 @@ accuracy from 0.75 to 0.62 (benchmarks/evaluate_rules.py).
 from __future__ import annotations
 
 import csv
+import math
 import re
 import tomllib
 import unicodedata
@@ -124,14 +125,16 @@ class KeywordTable:
             others, by_second = starts[words[position]]
             if not by_second and len(others) == 1 and others[0] in self.single_words:
                 best = others[0]  # a one-word keyword: it matches where its word stands
-                seen.setdefault(best, self.keywords[best])
+                if self.keywords[best].weight:  # weight 0: it only hides its words
+                    seen.setdefault(best, self.keywords[best])
                 free = position + 1
                 continue
             candidates = by_second.get(words[position + 1], others) if position < last else others
             found = [i for i in candidates if _matches_at(self.keywords[i], words, position)]
             if found:
                 best = max(found, key=lambda i: self.keywords[i].length)
-                seen.setdefault(best, self.keywords[best])
+                if self.keywords[best].weight:
+                    seen.setdefault(best, self.keywords[best])
                 free = position + len(self.keywords[best].tokens)
         return tuple(seen.values())
 
@@ -356,8 +359,8 @@ def _tables(
 
 
 def _keyword(phrase: str, weight: object, where: str, path: Path) -> Keyword:
-    if isinstance(weight, bool) or not isinstance(weight, (int, float)) or weight <= 0:
-        raise ValueError(f"{path}: {where} {phrase!r}: weight must be a positive number")
+    if isinstance(weight, bool) or not isinstance(weight, (int, float)) or not math.isfinite(weight) or weight < 0:
+        raise ValueError(f"{path}: {where} {phrase!r}: weight must be a number, 0 or more")
     tokens = _keyword_tokens(phrase)
     if not tokens or not any(t.strip("*") for t in tokens):
         raise ValueError(f"{path}: {where} {phrase!r}: keyword has no letters or digits")

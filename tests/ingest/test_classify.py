@@ -38,6 +38,12 @@ from ingest.classify import (
         ("ada pungli di kantor kelurahan", "pengaduan"),
         ("mohon dipangkas pohon depan rumah, terima kasih", "pengaduan"),
         ("jalan rusak, tolong diperbaiki, terima kasih", "pengaduan"),
+        # Something already fixed or handled is thanks, not a problem or a request.
+        ("terima kasih pak, jalannya sudah diperbaiki cepat sekali", "apresiasi"),
+        ("makasih min, laporan saya sudah ditindaklanjuti", "apresiasi"),
+        ("terima kasih, keluhan saya sudah ditangani dengan baik", "apresiasi"),
+        ("jalan sudah diperbaiki tapi rusak lagi", "pengaduan"),
+        ("jalan di depan rumah belum diperbaiki", "pengaduan"),
         ("cek dm", "lainnya"),
         ("ok", "lainnya"),
         ("selamat pagi", "lainnya"),
@@ -174,8 +180,10 @@ def _write(tmp_path: Path, body: str) -> Path:
             "'infrastuktur' is not a code in categories.csv",
         ),
         ('[kinds.keluhan]\nrusak = 2\n', "'keluhan' is not a code in kinds.csv"),
-        ('[categories.lingkungan]\nsampah = 0\n', "'sampah': weight must be a positive number"),
-        ('[categories.lingkungan]\nsampah = "tinggi"\n', "weight must be a positive number"),
+        ('[categories.lingkungan]\nsampah = -1\n', "'sampah': weight must be a number, 0 or more"),
+        ('[categories.lingkungan]\nsampah = "tinggi"\n', "weight must be a number, 0 or more"),
+        ('[categories.lingkungan]\nsampah = nan\n', "weight must be a number, 0 or more"),
+        ('[categories.lingkungan]\nsampah = inf\n', "weight must be a number, 0 or more"),
         ('[categories.lingkungan]\n"!!!" = 2\n', "keyword has no letters or digits"),
         ('[settings]\nspam_treshold = 3\n', "'spam_treshold' is not a known setting"),
         ('[kategori.lingkungan]\nsampah = 2\n', "unknown section [kategori]"),
@@ -202,6 +210,70 @@ def test_an_operator_table_changes_the_outcome(tmp_path):
         keyword_scores=(("spam", 0), ("lainnya", 0), ("apresiasi", 0), ("permintaan_informasi", 0),
                         ("aspirasi", 0), ("pengaduan", 2.0), ("permohonan", 0)),
     )
+
+
+def test_a_zero_weight_phrase_hides_its_words_and_never_shows(tmp_path):
+    table = '[kinds.pengaduan]\nrusak = 2\n"tidak rusak" = 0\n[signals.permohonan]\nmohon = 1\n"mohon maaf" = 0\n'
+    rules = load_rules(_write(tmp_path, table))
+    calm = classify("jalannya tidak rusak, mohon maaf", "id", rules)
+    assert calm.kind == "lainnya"
+    assert dict(calm.keyword_scores)["pengaduan"] == 0 and dict(calm.keyword_scores)["permohonan"] == 0
+    assert not any("tidak rusak" in reason or "mohon maaf" in reason for reason in calm.reasons)
+    # The same word outside the phrase still counts, once.
+    broken = classify("jalannya tidak rusak tapi lampunya rusak", "id", rules)
+    assert broken.kind == "pengaduan" and dict(broken.keyword_scores)["pengaduan"] == 2.0
+
+
+def _every_keyword_everywhere(table, words):
+    """The plain reading of a table: at each free position the longest keyword that fits wins."""
+    seen, free = {}, 0
+    for position in range(len(words)):
+        if position < free:
+            continue
+        fitting = [k for k in table.keywords if _fits(k.tokens, words[position:])]
+        if fitting:
+            best = max(fitting, key=lambda k: k.length)
+            if best.weight:
+                seen.setdefault(best.phrase, best)
+            free = position + len(best.tokens)
+    return tuple(seen.values())
+
+
+def _fits(tokens, words):
+    if len(words) < len(tokens):
+        return False
+    for token, word in zip(tokens, words):
+        core = token.strip("*")
+        if token.startswith("*") and token.endswith("*"):
+            ok = core in word
+        elif token.endswith("*"):
+            ok = word.startswith(core)
+        elif token.startswith("*"):
+            ok = word.endswith(core)
+        else:
+            ok = token == word
+        if not ok:
+            return False
+    return True
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "mohon info jadwal vaksin, tidak ada kabar, tidak bisa daftar, tidak jelas",
+        "jalan rusak parah di jalan raya, jalanan berlubang, jalan rusak lagi",
+        "kebanjiran, sampahnya numpuk, sampah tidak diangkut, banjir bandang",
+        "terima kasih sudah diperbaiki, mohon maaf atas ketidaknyamanannya",
+        "tidak tidak tidak ada ada",
+        "mohon mohon info",
+        "tolong perbaiki tolong diperbaiki tolong",
+    ],
+)
+def test_the_indexed_scan_finds_what_checking_every_keyword_finds(text):
+    """The first-word index and the next-word plans change how fast, never what is found."""
+    words = tuple(normalise_text(text).split())
+    for table in DEFAULT_RULES.tables:
+        assert table.matches(words) == _every_keyword_everywhere(table, words), table.code
 
 
 def test_the_shipped_table_is_the_default_file():
