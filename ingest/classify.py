@@ -293,9 +293,31 @@ class Classification:
     keyword_scores: tuple[tuple[str, float], ...] = ()
 
 
+# Minang (the language of Sumatera Barat, the pilot province) and Javanese spellings of words
+# that complaints turn on, read as the Indonesian words the keyword tables are written in:
+# "sampah indak diangkuik" is "sampah tidak diangkut". Keys are folded like texts (no letter
+# twice in a row); only forms that mean nothing else in Indonesian are listed ("ka", "lah",
+# "alun" and "awak" are not).
+REGIONAL_SPELLINGS: dict[str, str] = {
+    spelling: word.replace("_", " ")  # "_" joins the words of a phrase
+    for spelling, word in (pair.split(":") for pair in """
+    indak:tidak ndak:tidak ambo:saya ado:ada iko:ini sajo:saja bana:sangat dima:dimana
+    bilo:kapan paralu:perlu kampuang:kampung banjia:banjir galodo:banjir_bandang aia:air
+    listriak:listrik diangkuik:diangkut angkuik:angkut kabakaran:kebakaran tabakar:terbakar
+    longsua:longsor jambatan:jembatan sakik:sakit tampek:tempat kantua:kantor
+    diparbaiki:diperbaiki parbaiki:perbaiki mamparbaiki:memperbaiki pambangunan:pembangunan
+    pamarintah:pemerintah mangalia:mengalir taruih:terus hanyuik:hanyut tatimpo:tertimpa
+    sajak:sejak kapatang:kemarin lamo:lama gadang:besar
+    """.split())
+}
+
+
 @lru_cache(maxsize=16)
 def normalise_text(text: str) -> str:
-    """Fold a text for matching: NFKC, casefold, no URLs, mentions or punctuation, "aaa" → "a"."""
+    """Fold a text for matching: NFKC, casefold, no URLs, mentions or punctuation, "aaa" → "a".
+
+    Regional spellings (`REGIONAL_SPELLINGS`) become their Indonesian words.
+    """
     text = unicodedata.normalize("NFKC", text).casefold()
     if "/" in text or "www" in text or "@" in text:  # the checks skip passes that cannot match
         text = _MENTION.sub(" ", _URL.sub(" ", text))
@@ -306,7 +328,8 @@ def normalise_text(text: str) -> str:
     if "2" in text:  # "anak2"
         text = _REDUPLICATION.sub(r"\1 \1", text)
     text = (_REPEATED_ASCII_LETTER if is_ascii else _REPEATED_LETTER).sub(r"\1", text)
-    return " ".join(text.split())
+    words = text.split()
+    return " ".join(map(REGIONAL_SPELLINGS.get, words, words))
 
 
 def load_rules(path: Path | None = None) -> Rules:

@@ -207,7 +207,8 @@ def _words(cleaned: str) -> tuple[str, ...]:
 def _language_by_rule(cleaned: str) -> Language | None:
     """Count very common Indonesian and English words; None when neither side wins."""
     found = _words(cleaned)
-    # ASCII words casefold alone, so one call folds them all ("x y" has no other space to split on).
+    # On ASCII text one casefold of the words joined by spaces folds each word alike, and a word
+    # holds no space, so splitting gives the same words back.
     words = " ".join(found).casefold().split(" ") if found and cleaned.isascii() else [w.casefold() for w in found]
     indonesian = sum(map(_INDONESIAN_WORDS.__contains__, words))
     english = sum(map(_ENGLISH_WORDS.__contains__, words))

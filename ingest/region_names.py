@@ -11,8 +11,9 @@ Weights (a chain needs `ACCEPT` = 0.5 in total to be accepted):
   (a kecamatan: 0.9 when its name is unique, 0.3 when it repeats across Indonesia);
 - a bare regency name 0.8; a name shared by a kota and a kabupaten 0.6 for the kota and
   0.45 for the kabupaten; a province 0.7; an alias as its area;
-- a bare kecamatan 0.5 when unique, capitalised and of 5+ letters (else 0.3 lowercase, 0.2
-  short), 0.2 when its name repeats, 0.1 when it is also a regency's or province's name;
+- a bare kecamatan 0.5 when unique, of 5+ letters and capitalised or of two words or more
+  ("padang utara"; else 0.3 lowercase, 0.2 short), 0.2 when its name repeats, 0.1 when it is
+  also a regency's or province's name;
 - a common word (`region_words.COMMON_WORDS`) 0 lowercase and at most 0.2 capitalised: it
   only counts next to its regency or province; a short alias ("sby") lowercase at most 0.35;
 - a name right after "Jl." ("Jl. Semarang"), a kecamatan later in a street name ("Jl.
@@ -262,7 +263,9 @@ def _bare(words: Words, index: int, gazetteer: Gazetteer) -> Match | None:
         return None  # "Kota" is a kecamatan in Kediri, but nearly always a prefix
     capitalised = words.capitalised(index, end)
     short = all(e.alias for e in entries) and len("".join(key)) <= 3
-    weights = _bare_weights(entries, gazetteer, capitalised, short)
+    # A unique kecamatan name of two or more words ("padang utara") is rarely anything else,
+    # even in lower case; the common phrases among them ("air putih") are capped below.
+    weights = _bare_weights(entries, gazetteer, capitalised or len(key) > 1, short)
     cap = common_word_cap(key, capitalised)
     if cap is not None:
         weights = {code: min(w, cap) for code, w in weights.items()}

@@ -81,6 +81,7 @@ COMMON_PHRASES = frozenset(
         ("kota", "baru"),
         ("tanah", "merah"),
         ("air", "putih"),
+        ("air", "besar"),  # "buang air besar"
         ("batu", "putih"),
         ("sungai", "raya"),
         ("tujuh", "belas"),

@@ -9,6 +9,7 @@ import pytest
 from ingest.classify import (
     DEFAULT_RULES,
     KEYWORDS_FILE,
+    REGIONAL_SPELLINGS,
     Classification,
     categorise,
     classify,
@@ -44,6 +45,10 @@ from ingest.classify import (
         ("terima kasih, keluhan saya sudah ditangani dengan baik", "apresiasi"),
         ("jalan sudah diperbaiki tapi rusak lagi", "pengaduan"),
         ("jalan di depan rumah belum diperbaiki", "pengaduan"),
+        # Minang (Sumatera Barat) and Javanese spellings read as Indonesian.
+        ("sampah di pasa indak diangkuik, baunyo sampai ka jalan", "pengaduan"),
+        ("aia PDAM indak mangalia sajak kapatang", "pengaduan"),
+        ("ktp saya ndak bisa dicetak", "pengaduan"),
         ("cek dm", "lainnya"),
         ("ok", "lainnya"),
         ("selamat pagi", "lainnya"),
@@ -274,6 +279,26 @@ def test_the_indexed_scan_finds_what_checking_every_keyword_finds(text):
     words = tuple(normalise_text(text).split())
     for table in DEFAULT_RULES.tables:
         assert table.matches(words) == _every_keyword_everywhere(table, words), table.code
+
+
+@pytest.mark.parametrize(
+    ("text", "folded"),
+    [
+        ("Sampah indak diangkuik", "sampah tidak diangkut"),
+        ("galodo di nagari", "banjir bandang di nagari"),
+        ("naik KA ka Padang", "naik ka ka padang"),  # "ka" is also the train: left alone
+    ],
+)
+def test_regional_spellings_are_read_as_indonesian(text, folded):
+    assert normalise_text(text) == folded
+
+
+def test_regional_spellings_are_folded_like_texts():
+    """A key with a letter twice in a row could never match: texts lose the second one."""
+    for spelling, word in REGIONAL_SPELLINGS.items():
+        assert normalise_text(spelling) == word, spelling
+        assert normalise_text(word) == word, word  # the keyword tables can hold the word
+        assert " " not in spelling
 
 
 def test_the_shipped_table_is_the_default_file():

@@ -29,6 +29,8 @@ URGENT = [
     ("DARURAT! Banjir sudah setinggi pinggang di Perumahan Jondul Rawang", "banjir"),
     ("tadi ada kecelakaan di simpang Lubuk Buaya, korban luka parah", "kecelakaan"),
     ("kebakaran di pasar raya blok III, api membesar", "kebakaran"),
+    ("kabakaran di pasa ateh, tolong", "kebakaran"),  # Minang
+    ("galodo di nagari, rumah warga hanyuik", "banjir bandang"),
     ("pohon tumbang menimpa pengendara di Jl. Sudirman", "pohon tumbang"),
     ("kabel listrik putus menjuntai ke jalan, bahaya", "kabel"),
     ("longsor menutup jalan lintas Padang - Solok", "longsor"),

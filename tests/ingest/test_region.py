@@ -64,6 +64,11 @@ def test_prefixes_and_twins(text, code):
         ("Kecamatan Lengayang", "13.01.03"),
         ("Gubeng", "35.78.08"),  # unique and capitalised
         ("gubeng", None),  # lowercase: needs its regency too
+        # Two or more words of a unique name are rarely anything else, even in lower case
+        # (tweets often are): Padang's and Agam's kecamatan.
+        ("banjir di kelurahan lolong belanti padang utara", "13.71.04"),
+        ("puskesmas di lubuk basung tutup jam 10", "13.06.02"),
+        ("jalan rusak di Lubuk Basung", "13.06.02"),
         ("gubeng surabaya", "35.78.08"),
         ("Sukolilo", None),  # two kecamatan of that name
         ("Kec. Sukolilo", None),
@@ -92,6 +97,7 @@ def test_kecamatan(text, code):
         "batu besar menghalangi jalan",
         "Batu",  # capitalised, but still only support
         "minta air putih",
+        "buang air besar sembarangan di sungai",
         "pohon ketapang tumbang",
         "Pasar Baru ramai",
         "matur nuwun pak",
