@@ -43,6 +43,7 @@ lint: $(STAMP)
 ## Print the benchmarks' figures (they read ../shared/data).
 bench: $(STAMP)
 	$(BIN)/python benchmarks/triage_speed.py
+	$(BIN)/python benchmarks/triage_instructions.py
 	$(BIN)/python benchmarks/evaluate_rules.py
 	$(BIN)/python benchmarks/evaluate_region.py
 	$(BIN)/python benchmarks/evaluate_personal_data.py
