@@ -82,6 +82,7 @@ COMMON_PHRASES = frozenset(
         ("tanah", "merah"),
         ("air", "putih"),
         ("air", "besar"),  # "buang air besar"
+        ("sungai", "batang"),  # "batang" is a river in Minang: "sungai Batang Hari"
         ("batu", "putih"),
         ("sungai", "raya"),
         ("tujuh", "belas"),

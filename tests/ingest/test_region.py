@@ -98,6 +98,7 @@ def test_kecamatan(text, code):
         "Batu",  # capitalised, but still only support
         "minta air putih",
         "buang air besar sembarangan di sungai",
+        "tambang emas ilegal di sungai batang hari",
         "pohon ketapang tumbang",
         "Pasar Baru ramai",
         "matur nuwun pak",
