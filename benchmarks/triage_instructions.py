@@ -16,7 +16,6 @@ and says so when it is missing.
 from __future__ import annotations
 
 import argparse
-import csv
 import os
 import re
 import shutil
@@ -28,13 +27,12 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 DEFAULT_DATA_DIR = REPO_ROOT.parent / "shared" / "data"
 
+from benchmarks.triage_speed import read_texts  # noqa: E402
+
 
 def sample(data_dir: Path, count: int) -> list[str]:
-    """Return `count` texts spread evenly over the tweets and the complaints."""
-    with (data_dir / "tweets_kind_dev.csv").open(encoding="utf-8", newline="") as handle:
-        texts = [row["text"] for row in csv.DictReader(handle)]
-    with (data_dir / "complaints_dev.csv").open(encoding="utf-8", newline="") as handle:
-        texts += [row["text"][:280] for row in csv.DictReader(handle)]
+    """Return `count` of triage_speed's texts, spread evenly over the tweets and the complaints."""
+    texts = read_texts(data_dir)
     return texts[:: max(1, len(texts) // count)][:count]
 
 

@@ -24,7 +24,8 @@ DEFAULT_DATA_DIR = REPO_ROOT.parent / "shared" / "data"
 TARGET = 2000
 
 
-def _texts(data_dir: Path) -> list[str]:
+def read_texts(data_dir: Path) -> list[str]:
+    """Return the labelled tweets, then the complaints cut to a post's length."""
     with (data_dir / "tweets_kind_dev.csv").open(encoding="utf-8") as handle:
         tweets = [row["text"] for row in csv.DictReader(handle)]
     with (data_dir / "complaints_dev.csv").open(encoding="utf-8") as handle:
@@ -59,7 +60,7 @@ def main() -> None:
     parser.add_argument("data_dir", nargs="?", type=Path, default=DEFAULT_DATA_DIR)
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
-    texts = _texts(args.data_dir)
+    texts = read_texts(args.data_dir)
     started = time.perf_counter()
     from ingest.triage import triage_text, warm_up
 
