@@ -17,11 +17,19 @@ Kinds are decided in this order, the first that fires wins:
 4. permintaan_informasi  a question word or "?" fires, and the problem score stays low;
 5. aspirasi              a suggestion fires, and the problem score stays low;
 6. pengaduan             problem words fire, or a category fires together with a request;
-7. lainnya               nothing fired (chit-chat, greetings, very short texts).
+7. pengaduan             English only: a category fires and no other kind has a single
+                         word (not even a "?"), whatever the problem score (confidence
+                         at most `TOPIC_ALONE_CONFIDENCE`, so an officer reviews it);
+8. lainnya               nothing fired (chit-chat, greetings, very short texts).
 
 A category keyword alone does not make a complaint: people name buses, trains and schools in
 chit-chat too. On the labelled dev tweets, "any category keyword means pengaduan" lowered kind
-accuracy from 0.75 to 0.62 (benchmarks/evaluate_rules.py).
+accuracy from 0.75 to 0.62 (benchmarks/evaluate_rules.py). Those tweets are Indonesian, and
+for Indonesian the statistical model reads the rest of the text (`ingest.decide`). For English
+the model knows almost nothing, so the rules decide alone; an English mention to a complaint
+account that names a public service and says nothing the table recognises as a question,
+thanks, suggestion or chit-chat is most often a complaint described in words the table lacks
+(step 7; measured with benchmarks/evaluate_english.py).
 """
 
 from __future__ import annotations
@@ -46,6 +54,8 @@ NO_CATEGORY = "lainnya"
 KINDS_WITH_CATEGORY = frozenset({"pengaduan", "aspirasi"})
 SIGNAL_KINDS = ("spam", "lainnya", "apresiasi", "permintaan_informasi", "aspirasi", "pengaduan")
 REQUEST = "permohonan"
+TOPIC_ALONE_LANGUAGES = frozenset({"en"})  # step 7 of the kind order (see the docstring)
+TOPIC_ALONE_CONFIDENCE = 0.45
 WORD_CACHE = 50_000  # distinct words whose keyword starts stay cached (a few MB)  # the [signals.permohonan] table: "tolong", "mohon", "minta"…
 
 _URL = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
@@ -433,7 +443,7 @@ def classify(text: str, language: str = "id", rules: Rules = DEFAULT_RULES) -> C
     found = {code: by_code.get(code, ()) for code in SIGNAL_KINDS}
     signals = {table.code: found for table, found in zip(rules.signals, matched[kinds + categories :])}
     found[REQUEST] = signals.get(REQUEST, ())
-    kind, kind_confidence, kind_reasons = _decide_kind(text, bool(words), found, topic, rules)
+    kind, kind_confidence, kind_reasons = _decide_kind(text, bool(words), found, topic, rules, language)
     keyword_scores = tuple((code, _score(found[code])) for code in (*SIGNAL_KINDS, REQUEST))
     if kind in KINDS_WITH_CATEGORY:
         category, category_confidence, category_reasons = (
@@ -476,7 +486,12 @@ def _categorise_matches(matched: Iterable[tuple[KeywordTable, tuple[Keyword, ...
 
 
 def _decide_kind(
-    text: str, has_words: bool, found: dict[str, tuple[Keyword, ...]], topic: CategoryGuess, rules: Rules
+    text: str,
+    has_words: bool,
+    found: dict[str, tuple[Keyword, ...]],
+    topic: CategoryGuess,
+    rules: Rules,
+    language: str = "id",
 ) -> tuple[str, float, tuple[str, ...]]:
     """Walk the kind order of the module docstring; return (kind, confidence, reasons)."""
     hits = _kind_evidence(text, found, rules)
@@ -503,6 +518,10 @@ def _decide_kind(
     if requested:
         reason = f"kind=pengaduan: a request ({_quoted(request)}) about {topic.category}"
         return "pengaduan", min(0.6, topic.confidence), (reason,)
+    others = (score for code, score in scores.items() if code != "pengaduan")
+    if language in TOPIC_ALONE_LANGUAGES and topic.category != NO_CATEGORY and not any(others):
+        reason = f"kind=pengaduan: names {topic.category} and no other kind's words (language={language})"
+        return "pengaduan", min(TOPIC_ALONE_CONFIDENCE, topic.confidence), (reason,)
     return "lainnya", 0.5 if has_words else 0.9, ("kind=lainnya: no kind rule fired",)
 
 

@@ -69,6 +69,32 @@ def test_kind(text, kind):
     assert classify(text).kind == kind
 
 
+def test_english_topic_alone_is_a_complaint_to_review():
+    """Step 7 of the kind order: English only, no other kind's word, capped confidence."""
+    text = "the tap water is brown and smells like mud"
+    english = classify(text, "en")
+    assert (english.kind, english.category) == ("pengaduan", "utilitas")
+    assert 0 < english.kind_confidence <= 0.45
+    assert classify(text, "id").kind == "lainnya"  # Indonesian: the model reads the rest
+    assert classify(text + "?", "en").kind != "pengaduan"  # a "?" is another kind's evidence
+    assert classify("what a lovely sunset tonight", "en").kind == "lainnya"  # no service named
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("how do I file a complaint about my KTP?", "permintaan_informasi"),  # asking how is not a complaint
+        ("SP4N-LAPOR! is a public complaint channel for everyone", "lainnya"),
+        ("our village head asked for money to sign the letter", "pengaduan"),
+        ("it would be great if the city added bike lanes", "aspirasi"),
+        ("cheap followers, follow me back", "spam"),
+        ("shoutout to the dukcapil staff, super friendly", "apresiasi"),
+    ],
+)
+def test_english_kind_words(text, kind):
+    assert classify(text, "en").kind == kind
+
+
 @pytest.mark.parametrize(
     ("text", "category"),
     [

@@ -353,6 +353,25 @@ def test_a_strong_keyword_match_sets_the_category(model: Model) -> None:
     assert decide(text, "id", rule, predict(text, model), model).category == "pajak"
 
 
+def test_english_kind_comes_from_the_rules_and_any_keyword_category_wins(model: Model) -> None:
+    text = "the tap water is brown again"
+    prediction = predict(text, model)
+    rule = Classification("pengaduan", "utilitas", 0.42, 0.5, ("kind=pengaduan: x", "category=utilitas: x"))
+    english = decide(text, "en", rule, prediction, model)
+    assert (english.kind, english.kind_confidence, english.category) == ("pengaduan", 0.42, "utilitas")
+    assert "the rules decide" in english.reasons[0]
+    indonesian = decide(text, "id", rule, prediction, model)  # the combined model reads it; a weak rule category loses
+    assert "the rules decide" not in indonesian.reasons[0]
+    assert indonesian.kind != "pengaduan" or indonesian.category == prediction.category
+
+
+def test_english_category_falls_back_to_the_model_when_no_keyword_names_one(model: Model) -> None:
+    text = "my BPJS card was refused at the puskesmas"
+    rule = Classification("pengaduan", "lainnya", 0.6, 0.0, ("kind=pengaduan: x",))
+    prediction = predict(text, model)
+    assert decide(text, "en", rule, prediction, model).category == prediction.category
+
+
 @pytest.mark.parametrize(
     ("probabilities", "expected"),
     [

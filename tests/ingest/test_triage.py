@@ -29,6 +29,64 @@ CASES = [
 ]
 
 
+# English mentions (the model learnt almost no English: the rules decide, see ingest/decide.py).
+# Written for these tests; benchmarks/evaluate_english.py measures two larger sets written apart.
+ENGLISH_CASES = [
+    # (text, kind, category or None when the kind takes none)
+    ('@lapor1708 the garbage in my street has not been collected for two weeks', 'pengaduan', 'lingkungan'),
+    ('@lapor1708 street lights on jalan sudirman padang have been off for a month', 'pengaduan', 'perhubungan'),
+    ('@lapor1708 the road to the hospital in padang is full of potholes, please fix it', 'pengaduan', 'infrastruktur'),
+    ('@lapor1708 nobody answers the phone at the dukcapil office, I have been waiting for my ID card for 3 months', 'pengaduan', 'kependudukan'),
+    ('@lapor1708 the water supply in our neighbourhood has been cut off for 3 days and PDAM does not respond', 'pengaduan', 'utilitas'),
+    ('@lapor1708 there was an accident on the Sitinjau Lauik road, the truck blocked the road and nobody came', 'pengaduan', 'perhubungan'),
+    ('@lapor1708 power outage again in payakumbuh, third time this week', 'pengaduan', 'utilitas'),
+    ('@lapor1708 the parking attendant at the market asked me for money twice', 'pengaduan', 'perhubungan'),
+    ("@lapor1708 my son's school asks for illegal fees every month", 'pengaduan', 'pendidikan'),
+    ('@lapor1708 the puskesmas doctor was rude and refused to see my mother', 'pengaduan', 'kesehatan'),
+    ('@lapor1708 my salary has not been paid for three months by the contractor', 'pengaduan', 'ketenagakerjaan'),
+    ('@lapor1708 the drain in front of my house is clogged and overflowing', 'pengaduan', 'infrastruktur'),
+    ('@lapor1708 people keep dumping rubbish in the river near pasar raya', 'pengaduan', 'lingkungan'),
+    ('@lapor1708 street vendors block the sidewalk every evening, pedestrians walk on the road', 'pengaduan', 'ketertiban'),
+    ('@lapor1708 my family has not received the social assistance although we are registered', 'pengaduan', 'sosial'),
+    ('@lapor1708 the property tax bill is wrong, they charged me twice', 'pengaduan', 'pajak'),
+    ('@lapor1708 flooding in our area again, water is knee deep and rising', 'pengaduan', 'bencana'),
+    ('@lapor1708 the village head refuses to sign my cover letter unless I pay', 'pengaduan', 'pemerintahan'),
+    ('@lapor1708 the bus driver was driving dangerously and always late', 'pengaduan', 'perhubungan'),
+    ('@lapor1708 the bridge in our village collapsed last month and nothing has been done', 'pengaduan', 'infrastruktur'),
+    ('@lapor1708 rice prices at the traditional market keep going up, small traders are suffering', 'pengaduan', 'ekonomi'),
+    ('@lapor1708 the rental flats have leaking roofs and no one repairs them', 'pengaduan', 'perumahan'),
+    ('@lapor1708 the lapor app does not work, I cannot upload my photo', 'pengaduan', 'lainnya'),
+    ('@lapor1708 what are the opening hours of the immigration office in padang?', 'permintaan_informasi', None),
+    ('@lapor1708 what documents do I need to make a family card?', 'permintaan_informasi', None),
+    ('@lapor1708 where can I check the status of my report?', 'permintaan_informasi', None),
+    ('@lapor1708 how long does it take to get a birth certificate?', 'permintaan_informasi', None),
+    ('@lapor1708 is there any scholarship for university students from sumbar?', 'permintaan_informasi', None),
+    ('@lapor1708 I suggest the city adds more bus stops near the university', 'aspirasi', 'perhubungan'),
+    ('@lapor1708 it would be great if the city park had more trees and benches', 'aspirasi', 'lingkungan'),
+    ('@lapor1708 my suggestion: open the health center on saturdays too', 'aspirasi', 'kesehatan'),
+    ('@lapor1708 thank you for fixing the road so quickly!', 'apresiasi', None),
+    ('@lapor1708 good job', 'apresiasi', None),
+    ('@lapor1708 thanks, my report was handled, great service', 'apresiasi', None),
+    ('@lapor1708 much appreciated, the street light works again', 'apresiasi', None),
+    ('@lapor1708 follow me back pls', 'spam', None),
+    ('@lapor1708 cheap followers, visit my site', 'spam', None),
+    ('@lapor1708 earn money from home, link in bio', 'spam', None),
+    ('@lapor1708 best online betting site, free bonus for new members', 'spam', None),
+    ("they're not just numbers!!!! its their lives and lives is not about numbers", 'lainnya', None),
+    ('@lapor1708 good morning', 'lainnya', None),
+    ('@lapor1708 check dm', 'lainnya', None),
+    ('@lapor1708 lol', 'lainnya', None),
+]
+
+
+@pytest.mark.parametrize(("text", "kind", "category"), ENGLISH_CASES)
+@pytest.mark.parametrize("lang", ["en", None])
+def test_english_mentions(text, kind, category, lang):
+    found = triage_text(text, lang)
+    assert found.language == "en" or (lang is None and len(text.split()) < 4)  # "@lapor1708 lol": too short to tell
+    assert (found.kind, found.category) == (kind, category or "lainnya")
+
+
 @pytest.mark.parametrize(("text", "lang", "kind", "category", "region", "agency", "flags", "review"), CASES)
 def test_triage_decides_and_explains(text, lang, kind, category, region, agency, flags, review):
     triage = triage_text(text, lang)
