@@ -45,7 +45,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/triage_speed.py
 	$(BIN)/python benchmarks/triage_instructions.py
 	$(BIN)/python benchmarks/evaluate_rules.py
-	$(BIN)/python benchmarks/evaluate_english.py
+	$(BIN)/python benchmarks/evaluate_written.py
 	$(BIN)/python benchmarks/evaluate_region.py
 	$(BIN)/python benchmarks/evaluate_personal_data.py
 	$(BIN)/python benchmarks/dedupe_pairs.py

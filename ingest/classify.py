@@ -29,7 +29,7 @@ for Indonesian the statistical model reads the rest of the text (`ingest.decide`
 the model knows almost nothing, so the rules decide alone; an English mention to a complaint
 account that names a public service and says nothing the table recognises as a question,
 thanks, suggestion or chit-chat is most often a complaint described in words the table lacks
-(step 7; measured with benchmarks/evaluate_english.py).
+(step 7; measured with benchmarks/evaluate_written.py).
 """
 
 from __future__ import annotations
@@ -309,7 +309,8 @@ class Classification:
 # twice in a row); only forms that mean nothing else in Indonesian are listed ("ka", "lah",
 # "alun" and "awak" are not).
 REGIONAL_SPELLINGS: dict[str, str] = {
-    spelling: word.replace("_", " ")  # "_" joins the words of a phrase
+    # both sides folded as texts are ("manunggu" is met as "manungu"); "_" joins a phrase's words
+    _REPEATED_ASCII_LETTER.sub(r"\1", spelling): _REPEATED_ASCII_LETTER.sub(r"\1", word.replace("_", " "))
     for spelling, word in (pair.split(":") for pair in """
     indak:tidak ndak:tidak ambo:saya ado:ada iko:ini sajo:saja bana:sangat dima:dimana
     bilo:kapan paralu:perlu kampuang:kampung banjia:banjir galodo:banjir_bandang aia:air
@@ -318,8 +319,24 @@ REGIONAL_SPELLINGS: dict[str, str] = {
     diparbaiki:diperbaiki parbaiki:perbaiki mamparbaiki:memperbaiki pambangunan:pembangunan
     pamarintah:pemerintah mangalia:mengalir taruih:terus hanyuik:hanyut tatimpo:tertimpa
     sajak:sejak kapatang:kemarin lamo:lama gadang:besar
+    tibo:tiba bukak:buka panuah:penuh runtuah:runtuh rubuah:roboh jatuah:jatuh tutuik:tutup
+    ditutuik:ditutup tatutuik:tertutup putuih:putus taputuih:terputus habih:habis busuak:busuk
+    masuak:masuk iduik:hidup naiak:naik harago:harga lado:cabai pasa:pasar urang:orang
+    mande:ibu amak:ibu adiak:adik alah:sudah balun:belum baa:bagaimana caro:cara
+    manga:kenapa apo:apa siko:sini nan:yang juo:juga lai:apakah ciek:satu duo:dua tigo:tiga
+    ampek:empat limo:lima taun:tahun karajo:kerja bakarajo:bekerja pakarajoan:pekerjaan
+    rancak:bagus tarimo:terima mambantu:membantu mintak:minta dimintak:diminta agiah:beri
+    diagiah:diberi bao:bawa dibao:dibawa bayia:bayar dibayia:dibayar mambayia:membayar
+    sakola:sekolah sakolah:sekolah murik:murid surek:surat mangurus:mengurus banda:selokan
+    dindiang:dinding musajik:masjid labek:lebat ujan:hujan lobang:lubang kumuah:kumuh
+    baliak:kembali patang:kemarin bisuak:besok isuak:besok satiok:setiap tiok:tiap
+    sadang:sedang samo:sama manunggu:menunggu padusi:perempuan pitih:uang tangah:tengah
+    ateh:atas dakek:dekat jauah:jauh ketek:kecil saketek:sedikit lambek:lambat
+    talambek:terlambat dapek:dapat ilang:hilang tingga:tinggal kalua:keluar japuik:jemput
+    dijapuik:dijemput tuo:tua manang:menang mangadu:mengadu
     """.split())
 }
+_MINANG_SUFFIX = "nyo"  # "caronyo" is "caranya": the suffix, and the word before it, read as Indonesian
 
 
 @lru_cache(maxsize=16)
@@ -339,7 +356,17 @@ def normalise_text(text: str) -> str:
         text = _REDUPLICATION.sub(r"\1 \1", text)
     text = (_REPEATED_ASCII_LETTER if is_ascii else _REPEATED_LETTER).sub(r"\1", text)
     words = text.split()
+    if _MINANG_SUFFIX in text:
+        words = [_minang_suffix(word) for word in words]
     return " ".join(map(REGIONAL_SPELLINGS.get, words, words))
+
+
+def _minang_suffix(word: str) -> str:
+    """Return "caronyo" as "caranya", "dokternyo" as "dokternya"; other words unchanged."""
+    if len(word) < 6 or not word.endswith(_MINANG_SUFFIX):
+        return word
+    base = word[: -len(_MINANG_SUFFIX)]
+    return REGIONAL_SPELLINGS.get(base, base) + "nya"
 
 
 def load_rules(path: Path | None = None) -> Rules:

@@ -49,6 +49,14 @@ from ingest.classify import (
         ("sampah di pasa indak diangkuik, baunyo sampai ka jalan", "pengaduan"),
         ("aia PDAM indak mangalia sajak kapatang", "pengaduan"),
         ("ktp saya ndak bisa dicetak", "pengaduan"),
+        ("dindiang banda alah runtuah, aia masuak ka rumah", "pengaduan"),  # banda: a drainage channel
+        ("jambatan gantuang talinyo alah putuih ciek", "pengaduan"),
+        ("lai ado pelatihan karajo gratis di BLK tahun ko?", "permintaan_informasi"),
+        ("baa caronyo urus pindah domisili?", "permintaan_informasi"),
+        ("obat darah tinggi di puskesmas kosong terus, stok habis", "pengaduan"),
+        ("bansos kami dipotong 50rb sama agen", "pengaduan"),
+        ("Selamat Hari Raya Idul Fitri, mohon maaf lahir dan batin admin", "lainnya"),
+        ("bocoran angka togel malam ini, join grup", "spam"),
         # Complaints that named no problem word before (found by triaging realistic mentions).
         ("bus trans padang koridor 1 sering telat lebih dari 30 menit", "pengaduan"),
         ("bau busuk dari TPA sampai ke rumah warga", "pengaduan"),
@@ -322,6 +330,9 @@ def test_the_indexed_scan_finds_what_checking_every_keyword_finds(text):
         ("Sampah indak diangkuik", "sampah tidak diangkut"),
         ("galodo di nagari", "banjir bandang di nagari"),
         ("naik KA ka Padang", "naik ka ka padang"),  # "ka" is also the train: left alone
+        ("baa caronyo, dokternyo alun tibo", "bagaimana caranya dokternya alun tiba"),  # "-nyo" is "-nya"
+        ("alun-alun kota", "alun alun kota"),  # Minang "alun" (belum) is the Javanese square too: left alone
+        ("manunggu", "menungu"),  # both sides folded: "menunggu" in a table is met
     ],
 )
 def test_regional_spellings_are_read_as_indonesian(text, folded):

@@ -30,7 +30,7 @@ CASES = [
 
 
 # English mentions (the model learnt almost no English: the rules decide, see ingest/decide.py).
-# Written for these tests; benchmarks/evaluate_english.py measures two larger sets written apart.
+# Written for these tests; benchmarks/evaluate_written.py measures two larger sets written apart.
 ENGLISH_CASES = [
     # (text, kind, category or None when the kind takes none)
     ('@lapor1708 the garbage in my street has not been collected for two weeks', 'pengaduan', 'lingkungan'),
