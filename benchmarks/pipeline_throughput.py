@@ -304,7 +304,7 @@ def _libpq(url: str) -> str:
 STAGES = (
     ("parse pages", ("_page",)),
     ("normalise", ("normalise_tweet", "from_payload")),
-    ("triage", ("triage_mention", "triage_mentions")),
+    ("triage", ("triage_text",)),
     ("link (facts + decide)", ("facts_for", "facts_for_chunk", "decide_link")),
     ("queue replies", ("queue_replies",)),
 )

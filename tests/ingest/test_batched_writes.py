@@ -168,3 +168,24 @@ def test_the_quick_pass_files_every_mention_as_the_careful_pass_does(tmp_path, m
     assert quick_counts == careful_counts and quick_counts.complaints > 50
     assert {"campaign", "continuation", "related", "repeat", "same_tweet", "support"} <= set(quick_counts.links)
     assert quick == careful
+
+
+def test_a_text_seen_earlier_in_the_run_is_triaged_once_per_tag(store, clock, monkeypatch):
+    """Retweets, repeats and campaign copies share a text: the run triages it once, and the same for each."""
+    calls: list[tuple[str, str | None]] = []
+    real = pipeline_module.triage_text
+
+    def counting(text, x_lang=None, **kwargs):
+        calls.append((text, x_lang))
+        return real(text, x_lang, **kwargs)
+
+    monkeypatch.setattr(pipeline_module, "triage_text", counting)
+    text = "@lapor1708 sampah di pasar raya padang tidak diangkut seminggu"
+    first = 2126466096952240000
+    fetched = [Fetched(tweet(str(first + n), text, author_id=str(3_100_000_000 + n)), NO_INCLUDES) for n in range(4)]
+    fetched.append(Fetched(tweet(str(first + 9), text, author_id="3100000009", lang="en"), NO_INCLUDES))
+    counts = _ingest(store, clock, fetched)
+    assert counts.stored == 5
+    assert sorted(calls) == sorted([(text, "in"), (text, "en")])  # another tag is another triage
+    kinds = store.read(lambda s: [m.kind for m in s.exec(select(MentionRow))])
+    assert kinds == [real(text, "in").kind] * 4 + [real(text, "en").kind]
