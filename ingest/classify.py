@@ -287,6 +287,7 @@ class CategoryGuess:
     category: str
     confidence: float
     reasons: tuple[str, ...]
+    scores: tuple[tuple[str, float], ...] = ()  # the summed weight of every category that matched
 
 
 @dataclass(frozen=True)
@@ -301,6 +302,8 @@ class Classification:
     # The summed keyword weights of each kind table and of the request signal, as matched on
     # the words alone (no "?" or link bonus): the trained model reads them (`ingest.decide`).
     keyword_scores: tuple[tuple[str, float], ...] = ()
+    # The summed keyword weights of every category that matched (`CategoryGuess.scores`).
+    category_scores: tuple[tuple[str, float], ...] = ()
 
 
 # Minang (the language of Sumatera Barat, the pilot province) and Javanese spellings of words
@@ -484,7 +487,7 @@ def classify(text: str, language: str = "id", rules: Rules = DEFAULT_RULES) -> C
         kind_confidence, category_confidence = kind_confidence / 2, category_confidence / 2
         reasons += (f"language={language}: rules are written for id and en; confidence halved",)
     return Classification(
-        kind, category, round(kind_confidence, 3), round(category_confidence, 3), reasons, keyword_scores
+        kind, category, round(kind_confidence, 3), round(category_confidence, 3), reasons, keyword_scores, topic.scores
     )
 
 
@@ -502,14 +505,15 @@ def _categorise_matches(matched: Iterable[tuple[KeywordTable, tuple[Keyword, ...
     scored = [(_score(found), i, t, found) for i, (t, found) in enumerate(matched) if found]
     if not scored:
         return CategoryGuess(NO_CATEGORY, 0.0, (f"category={NO_CATEGORY}: no keyword matched",))
+    scores = tuple((t.code, score) for score, _, t, _ in scored if score)
     best_score, _, best, found = max(scored, key=lambda s: (s[0], -s[1]))
     if best_score < rules.settings.category_threshold:
         reason = f"category={NO_CATEGORY}: best ({best.code}, {best_score:g}) below threshold"
-        return CategoryGuess(NO_CATEGORY, 0.0, (reason,))
+        return CategoryGuess(NO_CATEGORY, 0.0, (reason,), scores)
     share = best_score / sum(score for score, *_ in scored)
     damping = min(1.0, best_score / rules.settings.category_strong)
     reason = f"category={best.code}: matched {_quoted(found)}"
-    return CategoryGuess(best.code, round(share * damping, 3), (reason,))
+    return CategoryGuess(best.code, round(share * damping, 3), (reason,), scores)
 
 
 def _decide_kind(

@@ -11,7 +11,13 @@ become complaints.
 
 Category: the model decides, except that a strong keyword match (rule confidence at least
 `RULE_CATEGORY_OVERRIDE`) wins, because the complaint data the model learnt from hardly knows
-some services that the keyword table names (Coretax, KRL, IndiHome).
+some services that the keyword table names (Coretax, KRL, IndiHome). The keywords also win
+when the model's category has no keyword in the text at all while theirs weighs at least
+`category_strong` (4, a decisive word): "Listrik PLN padam" is utilitas even though the
+Surabaya complaints taught the model that "padam" is a street light (perhubungan), and a place
+name such as "Sungai Sariak" lends its "sungai" to lingkungan and lowers the rules'
+confidence. Measured on the grouped cross-validation of the dev complaints: accuracy 0.891 →
+0.892, macro-F1 0.808 → 0.810.
 
 English: the model learnt from Indonesian texts (8 of the 654 labelled tweets are English,
 7 of them chit-chat), so on English it reads "not", "in" or "the" as signs of chit-chat and
@@ -106,13 +112,28 @@ def choose_category(
     rule_confidence: float,
     prediction: ModelPrediction,
     override: float = RULE_CATEGORY_OVERRIDE,
+    scores: tuple[tuple[str, float], ...] = (),
+    strong: float = DEFAULT_RULES.settings.category_strong,
 ) -> tuple[str, float, str]:
-    """Return the category, its confidence and why: a rule match of at least `override`, else the model."""
+    """Return the category, its confidence and why: a rule match of at least `override`, else the model.
+
+    `scores` are the rules' category scores: a category of at least `strong` also wins when
+    the model's category has no keyword in the text.
+    """
     if rule_category != NO_CATEGORY and rule_confidence >= override:
         model_agrees = dict(prediction.category_probabilities).get(rule_category, 0.0)
         confidence = max(rule_confidence, model_agrees)
         strength = "a strong keyword match" if rule_confidence >= RULE_CATEGORY_OVERRIDE else "a keyword match"
         return rule_category, confidence, f"decide: category={rule_category} from {strength}"
+    weights = dict(scores)
+    if rule_category != NO_CATEGORY and weights.get(rule_category, 0.0) >= strong and not weights.get(prediction.category):
+        model_agrees = dict(prediction.category_probabilities).get(rule_category, 0.0)
+        return (
+            rule_category,
+            max(rule_confidence, model_agrees),
+            f"decide: category={rule_category} from a decisive keyword; no keyword names the model's"
+            f" {prediction.category}",
+        )
     return (
         prediction.category,
         prediction.category_confidence,
@@ -142,7 +163,8 @@ def decide(
     if kind in KINDS_WITH_CATEGORY:
         override = 0.0 if rules_first else RULE_CATEGORY_OVERRIDE
         category, category_confidence, why = choose_category(
-            rule.category, rule.category_confidence, prediction, override
+            rule.category, rule.category_confidence, prediction, override, rule.category_scores,
+            rules.settings.category_strong,
         )
     else:
         category, category_confidence = NO_CATEGORY, 0.0

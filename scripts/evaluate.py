@@ -95,7 +95,7 @@ def _score_complaint(text: str, model: Model, out: dict[str, list], i: int) -> N
     topic = categorise(text)
     out["c_model"][i], out["c_conf"][i] = prediction.category, prediction.category_confidence
     out["c_rules"][i] = topic.category
-    out["c_comb"][i] = choose_category(topic.category, topic.confidence, prediction)[0]
+    out["c_comb"][i] = choose_category(topic.category, topic.confidence, prediction, scores=topic.scores)[0]
 
 
 def _score_tweet(text: str, model: Model, out: dict[str, list], i: int) -> None:
@@ -108,7 +108,7 @@ def _score_tweet(text: str, model: Model, out: dict[str, list], i: int) -> None:
     out["k_rules"][i], out["k_model"][i], out["k_mconf"][i] = rule.kind, prediction.kind, prediction.kind_confidence
     out["k_comb"][i], out["k_conf"][i], out["k_peng"][i] = decision.kind, decision.kind_confidence, found
     out["t_rules"][i], out["t_model"][i] = topic.category, prediction.category
-    out["t_comb"][i] = choose_category(topic.category, topic.confidence, prediction)[0]
+    out["t_comb"][i] = choose_category(topic.category, topic.confidence, prediction, scores=topic.scores)[0]
 
 
 def report_baseline(

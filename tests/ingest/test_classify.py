@@ -257,6 +257,7 @@ def test_an_operator_table_changes_the_outcome(tmp_path):
         reasons=('kind=pengaduan: matched "macet"', 'category=perhubungan: matched "macet"'),
         keyword_scores=(("spam", 0), ("lainnya", 0), ("apresiasi", 0), ("permintaan_informasi", 0),
                         ("aspirasi", 0), ("pengaduan", 2.0), ("permohonan", 0)),
+        category_scores=(("perhubungan", 3.0),),
     )
 
 
