@@ -20,7 +20,7 @@ DATA = Path(__file__).resolve().parents[2] / "benchmarks" / "data"
 @pytest.mark.parametrize(
     ("name", "tag", "least_accuracy", "least_precision", "least_recall"),
     [
-        ("english_mentions_test.jsonl", "en", 0.65, 0.72, 0.68),  # measured 0.688, 0.764, 0.733
+        ("english_mentions_test.jsonl", "en", 0.65, 0.72, 0.68),  # measured 0.694, 0.764, 0.733
         ("sumbar_mentions_test.jsonl", "in", 0.70, 0.76, 0.70),  # measured 0.725, 0.798, 0.744
     ],
 )
