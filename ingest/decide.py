@@ -120,25 +120,20 @@ def choose_category(
     `scores` are the rules' category scores: a category of at least `strong` also wins when
     the model's category has no keyword in the text.
     """
-    if rule_category != NO_CATEGORY and rule_confidence >= override:
-        model_agrees = dict(prediction.category_probabilities).get(rule_category, 0.0)
-        confidence = max(rule_confidence, model_agrees)
-        strength = "a strong keyword match" if rule_confidence >= RULE_CATEGORY_OVERRIDE else "a keyword match"
-        return rule_category, confidence, f"decide: category={rule_category} from {strength}"
     weights = dict(scores)
-    if rule_category != NO_CATEGORY and weights.get(rule_category, 0.0) >= strong and not weights.get(prediction.category):
-        model_agrees = dict(prediction.category_probabilities).get(rule_category, 0.0)
+    why = ""  # why the rules' category wins, if it does
+    if rule_category != NO_CATEGORY and rule_confidence >= override:
+        why = "a strong keyword match" if rule_confidence >= RULE_CATEGORY_OVERRIDE else "a keyword match"
+    elif rule_category != NO_CATEGORY and weights.get(rule_category, 0.0) >= strong and not weights.get(prediction.category):
+        why = f"a decisive keyword; no keyword names the model's {prediction.category}"
+    if not why:
         return (
-            rule_category,
-            max(rule_confidence, model_agrees),
-            f"decide: category={rule_category} from a decisive keyword; no keyword names the model's"
-            f" {prediction.category}",
+            prediction.category,
+            prediction.category_confidence,
+            f"decide: category={prediction.category} from the model",
         )
-    return (
-        prediction.category,
-        prediction.category_confidence,
-        f"decide: category={prediction.category} from the model",
-    )
+    model_agrees = dict(prediction.category_probabilities).get(rule_category, 0.0)
+    return rule_category, max(rule_confidence, model_agrees), f"decide: category={rule_category} from {why}"
 
 
 def decide(

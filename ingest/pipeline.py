@@ -21,7 +21,7 @@ from ingest.routing import RoutingTable
 from ingest.store.batch import MentionBatch
 from ingest.store.forget import forgotten_among
 from ingest.store.store import Store
-from ingest.triage import Triage, triage_text
+from ingest.triage import Triage, triage_inputs, triage_text
 
 log = logging.getLogger(__name__)
 # Rows written per transaction: small enough to keep locks short, large enough to be quick.
@@ -96,14 +96,10 @@ def _triage_cache(routing: RoutingTable | None) -> TriageOf:
     """Return the triage of a mention, computed once for each text, tag and place of this run."""
 
     @lru_cache(maxsize=TRIAGE_CACHE)
-    def of_text(text: str, lang: str | None, place_name: str | None, place_type: str | None) -> Triage:
+    def of_inputs(text: str, lang: str | None, place_name: str | None, place_type: str | None) -> Triage:
         return triage_text(text, lang, place_name=place_name, place_type=place_type, routing=routing)
 
-    def triage(mention: Mention) -> Triage:
-        place = mention.place
-        return of_text(mention.text, mention.lang, place.full_name if place else None, place.place_type if place else None)
-
-    return triage
+    return lambda mention: of_inputs(*triage_inputs(mention))
 
 
 class _Careful(Exception):

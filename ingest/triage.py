@@ -80,14 +80,14 @@ def warm_up() -> None:
 
 def triage_mention(mention: Mention, routing: RoutingTable | None = None) -> Triage:
     """Return the triage of one mention (X's language tag and place help)."""
+    text, lang, place_name, place_type = triage_inputs(mention)
+    return triage_text(text, lang, place_name=place_name, place_type=place_type, routing=routing)
+
+
+def triage_inputs(mention: Mention) -> tuple[str, str | None, str | None, str | None]:
+    """Return all a mention's triage depends on besides the routing table: text, X's tag, place name and type."""
     place = mention.place
-    return triage_text(
-        mention.text,
-        mention.lang,
-        place_name=place.full_name if place else None,
-        place_type=place.place_type if place else None,
-        routing=routing,
-    )
+    return mention.text, mention.lang, place.full_name if place else None, place.place_type if place else None
 
 
 def triage_text(
